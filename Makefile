@@ -1,0 +1,49 @@
+# Sales portal: `make run` serves it, `make test` tests it. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 0.0.0.0
+PORT ?= 5000
+SIZE ?= large
+export FLASK_APP := portal
+
+.PHONY: run test install install-dev translations browser bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d portal/translations 2>&1 | tail -n 1
+
+# Debian's Chromium for the browser tests (Playwright's own download cannot work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: install
+	$(BIN)/flask db upgrade
+	@echo "Sales portal on http://$(HOST):$(PORT)/ (this machine: http://127.0.0.1:$(PORT)/)"
+	$(BIN)/waitress-serve --host $(HOST) --port $(PORT) --threads 8 wsgi:app
+
+test: install-dev browser
+	$(BIN)/pytest
+
+bench: install-dev
+	$(BIN)/python -m bench.run --size $(SIZE)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,118 @@
+"""Sales CRM portal: the application factory."""
+import os
+from pathlib import Path
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import database  # noqa: F401  (registers the SQLite engine events)
+from portal.config import default_settings, load_secret_key
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+# Endpoints reachable before the first administrator exists or without logging in.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "auth.anonymous_language", "static"}
+
+
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the portal. ``config`` overrides settings (tests pass their database URL here)."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(default_settings(app.instance_path))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    _init_login(app)
+
+    from portal.blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+
+    from portal.security import add_security_headers
+    from portal.navigation import navigation_for
+
+    app.before_request(_require_first_administrator)
+    app.after_request(add_security_headers)
+    from flask_babel import get_locale
+
+    from portal.labels import audit_action_label, record_type_label
+
+    app.jinja_env.globals.update(
+        navigation_for=navigation_for,
+        audit_action_label=audit_action_label,
+        record_type_label=record_type_label,
+        get_locale=get_locale,
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    return app
+
+
+def _select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.language
+    return session.get("language", "zh_CN")
+
+
+def _init_login(app: Flask) -> None:
+    from portal.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    # Checked against the session token, so a rotated token ends copied cookies too.
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, make_response
+
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if htmx:
+            # An expired session during an htmx request: send the whole page to login.
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = login_url
+            return response
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+        return redirect(login_url)
+
+
+def _require_first_administrator():
+    """While no user exists, every page leads to the set-up page."""
+    if g.get("_setup_checked") or request.endpoint in {"auth.setup", "static"}:
+        return None
+    app_state = _app_state()
+    if app_state.get("has_users"):
+        return None
+    from portal.models import User
+
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        # Users are never deleted, so once true this stays true for the process.
+        app_state["has_users"] = True
+        return None
+    return redirect(url_for("auth.setup"))
+
+
+def _app_state() -> dict:
+    from flask import current_app
+
+    return current_app.extensions.setdefault("portal_state", {})

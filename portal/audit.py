@@ -1,0 +1,163 @@
+"""Writes the audit trail from the ORM session, so no area can forget to.
+
+Every flush that creates or changes a model marked with ``AuditedMixin`` adds one
+``AuditEntry`` per record with the changed fields as ``{field: [old, new]}``. An area that does a
+named operation (merge, handover) sets ``audit_action(session, "handover")`` before flushing.
+"""
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.audit import AuditEntry
+
+ACTION_KEY = "audit_action"
+ACTOR_KEY = "audit_actor_id"
+
+
+def json_value(value):
+    """A JSON-safe form of a column value for the trail."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, float):
+        return value
+    return str(value)
+
+
+def _actor_id(session: Session) -> int | None:
+    if ACTOR_KEY in session.info:
+        return session.info[ACTOR_KEY]
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def _audited_columns(obj):
+    exclude = obj.__audit_exclude__
+    for attr in inspect(obj).mapper.column_attrs:
+        if attr.key not in exclude:
+            yield attr.key
+
+
+def _changes_of(obj) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for key in _audited_columns(obj):
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old != new:
+            changes[key] = [json_value(old), json_value(new)]
+    return changes
+
+
+def _action_for_update(changes: dict, default: str) -> str:
+    archived = changes.get("archived_at")
+    if archived and archived[0] is None:
+        return "archive"
+    if archived and archived[1] is None:
+        return "restore"
+    return default
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_entries(session: Session, _flush_context):
+    rows = []
+    now = utcnow()
+    actor = _actor_id(session)
+    named_action = session.info.get(ACTION_KEY)
+    for obj in session.new:
+        if not getattr(obj, "__audited__", False):
+            continue
+        changes = {
+            key: [None, json_value(getattr(obj, key))]
+            for key in _audited_columns(obj)
+            if getattr(obj, key) is not None
+        }
+        rows.append(_row(obj, "create", changes, actor, now))
+    for obj in session.dirty:
+        if not getattr(obj, "__audited__", False) or not session.is_modified(obj):
+            continue
+        changes = _changes_of(obj)
+        if changes:
+            rows.append(_row(obj, _action_for_update(changes, named_action or "update"), changes, actor, now))
+    if rows:
+        session.connection().execute(AuditEntry.__table__.insert(), rows)
+
+
+def _row(obj, action, changes, actor, now) -> dict:
+    return {
+        "created_at": now,
+        "user_id": actor,
+        "action": action,
+        "record_type": obj.__tablename__,
+        "record_id": obj.id,
+        "record_label": obj.audit_label()[:200],
+        "record_version": getattr(obj, "version", None),
+        "changes": changes,
+    }
+
+
+@contextmanager
+def audit_action(session: Session, action: str):
+    """Label the updates flushed inside the block with a named action (merge, handover…)."""
+    previous = session.info.get(ACTION_KEY)
+    session.info[ACTION_KEY] = action
+    try:
+        yield
+        session.flush()
+    finally:
+        if previous is None:
+            session.info.pop(ACTION_KEY, None)
+        else:
+            session.info[ACTION_KEY] = previous
+
+
+@contextmanager
+def acting_as(session: Session, user_id: int | None):
+    """Attribute changes made outside a request (commands, imports) to a user."""
+    session.info[ACTOR_KEY] = user_id
+    try:
+        yield
+    finally:
+        session.info.pop(ACTOR_KEY, None)
+
+
+def history_of(record, limit: int = 100) -> list[AuditEntry]:
+    """A record's audit entries, newest first."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.record_type == record.__tablename__, AuditEntry.record_id == record.id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def changes_since(record, version: int) -> list[AuditEntry]:
+    """Entries written after the record had ``version``: what a stale form did not see."""
+    stmt = (
+        select(AuditEntry)
+        .where(
+            AuditEntry.record_type == record.__tablename__,
+            AuditEntry.record_id == record.id,
+            AuditEntry.record_version > version,
+        )
+        .order_by(AuditEntry.id)
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,49 @@
+"""Error pages: 400 (CSRF), 403, 404, 409, 413, 429 and 500."""
+from flask import Blueprint, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from portal.extensions import db
+
+bp = Blueprint("errors", __name__)
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error):
+    return _error_page(
+        400,
+        _("The form has expired"),
+        _("The page was open too long or was sent from elsewhere. Reload the page and try again; nothing was saved."),
+    )
+
+
+@bp.app_errorhandler(403)
+def forbidden(error):
+    return _error_page(403, _("Not allowed"), _("Your role does not allow this action."))
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return _error_page(404, _("Not found"), _("The page or record does not exist, or it is not yours to see."))
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    return _error_page(413, _("File too large"), _("The upload is larger than the portal accepts."))
+
+
+@bp.app_errorhandler(429)
+def too_many(error):
+    return _error_page(
+        429, _("Too many attempts"), _("Too many failed attempts. Wait a few minutes and try again.")
+    )
+
+
+@bp.app_errorhandler(500)
+def server_error(error):
+    db.session.rollback()
+    return _error_page(500, _("Something went wrong"), _("The error was logged. Try again, or tell the administrator."))

@@ -1,0 +1,62 @@
+"""Settings, read from the environment so one build serves every deployment."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Return PORTAL_SECRET_KEY, or a key generated once into ``instance/secret_key``.
+
+    Several app servers behind one load balancer must share the key: set PORTAL_SECRET_KEY there.
+    """
+    configured = os.environ.get("PORTAL_SECRET_KEY")
+    if configured:
+        return configured
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two workers starting together must not write two different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def default_settings(instance_path: str) -> dict:
+    """The settings every deployment starts from."""
+    sqlite_path = Path(instance_path) / "portal.db"
+    secure = _flag("PORTAL_SECURE_COOKIES")
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("PORTAL_DATABASE_URL", f"sqlite:///{sqlite_path}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 14,
+        # A salesperson may leave a form open through a long call; eight hours covers a working day.
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_CN", "en"],
+        # In-memory counters are per process: with several workers set redis://127.0.0.1:6379.
+        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_LIMIT_PER_USERNAME": os.environ.get("PORTAL_LOGIN_LIMIT_PER_USERNAME", "5 per 5 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),
+        "PAGE_SIZE": 50,
+    }

@@ -1,0 +1,65 @@
+"""Engine behaviour shared by every request and command.
+
+SQLite: WAL so readers run beside one writer, foreign keys on, a busy timeout, and write
+transactions opened with ``BEGIN IMMEDIATE`` — with a plain deferred ``BEGIN`` a transaction that
+reads and then writes fails with SQLITE_BUSY under concurrent writers whatever the timeout.
+"""
+import sqlite3
+from datetime import datetime, timezone
+
+from flask import has_request_context, request
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite_connection(dbapi_connection, _record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Hand transaction control to SQLAlchemy's "begin" event below.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite_transaction(connection):
+    if connection.dialect.name != "sqlite":
+        return
+    # Page views only read, so they need no write lock; anything else may write.
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC without a zone on every engine and hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)

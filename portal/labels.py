@@ -1,0 +1,19 @@
+"""Translated labels for values stored as codes."""
+from flask_babel import lazy_gettext as _l
+
+AUDIT_ACTIONS = {
+    "create": _l("created"),
+    "update": _l("changed"),
+    "archive": _l("archived"),
+    "restore": _l("restored"),
+    "merge": _l("merged"),
+    "handover": _l("handed over"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    return str(AUDIT_ACTIONS.get(action, action))
+
+
+def record_type_label(model) -> str:
+    return str(getattr(model, "RECORD_LABEL", model.__tablename__))

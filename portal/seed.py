@@ -1,0 +1,62 @@
+"""Demo company for ``flask --app portal seed-demo``.
+
+Areas add their demo data by registering a function ``(accounts: dict[str, User]) -> None``
+with ``register_demo_seeder``; it runs after the departments and users exist.
+"""
+from typing import Callable
+
+from sqlalchemy import select
+
+from portal.audit import acting_as
+from portal.extensions import db
+from portal.models import Department, Role, User
+
+
+class DemoError(Exception):
+    pass
+
+
+# username, display name, role, department
+DEMO_ACCOUNTS = [
+    ("admin", "系统管理员", Role.ADMIN, "总经办"),
+    ("hr.wang", "王芳", Role.HR, "人事部"),
+    ("zhang.wei", "张伟", Role.HEAD, "水果部"),
+    ("liu.yang", "刘洋", Role.SALES, "水果部"),
+    ("chen.jing", "陈静", Role.SALES, "水果部"),
+    ("yang.lei", "杨磊", Role.SALES, "水果部"),
+    ("li.na", "李娜", Role.HEAD, "蔬菜部"),
+    ("zhao.min", "赵敏", Role.SALES, "蔬菜部"),
+    ("huang.qiang", "黄强", Role.SALES, "蔬菜部"),
+    ("zhou.jie", "周杰", Role.SALES, "蔬菜部"),
+]
+
+_SEEDERS: list[Callable] = []
+
+
+def register_demo_seeder(seeder: Callable) -> Callable:
+    if seeder not in _SEEDERS:
+        _SEEDERS.append(seeder)
+    return seeder
+
+
+def seed_demo_company(password: str) -> list[User]:
+    """Create the demo departments, accounts and each area's demo records; the database must be empty."""
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        raise DemoError("the database has users already; seed-demo fills an empty database only")
+    departments: dict[str, Department] = {}
+    accounts: dict[str, User] = {}
+    with acting_as(db.session, None):
+        for username, display_name, role, department_name in DEMO_ACCOUNTS:
+            department = departments.get(department_name)
+            if department is None:
+                department = departments[department_name] = Department(name=department_name)
+                db.session.add(department)
+            user = User(username=username, display_name=display_name, role=role.value, department=department)
+            user.set_password(password)
+            db.session.add(user)
+            accounts[username] = user
+        db.session.flush()
+        for seeder in _SEEDERS:
+            seeder(accounts)
+        db.session.commit()
+    return list(accounts.values())

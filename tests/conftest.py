@@ -1,0 +1,119 @@
+"""Shared fixtures: one app per session, an empty database per test, factories and login.
+
+The suite runs on SQLite by default and on PostgreSQL when PORTAL_TEST_DATABASE_URL is set.
+The schema is built by the Alembic migrations, so every run checks them too.
+"""
+import itertools
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
+
+from portal import create_app
+from portal.extensions import db, limiter
+from portal.models import Department, Role, User
+
+TEST_PASSWORD = "correct-horse-9"
+# Hashing once keeps factories fast; the login tests still check real scrypt hashes.
+_TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD)
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    database_url = os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SERVER_NAME": "portal.test",
+        },
+        instance_path=str(instance),
+    )
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database(app):
+    """Each test starts with empty tables and clean per-process state."""
+    app.extensions.get("portal_state", {}).clear()
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+        limiter.reset()
+
+
+def _empty_tables():
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_department():
+    def factory(name: str | None = None) -> Department:
+        department = Department(name=name or f"部门{next(_counter)}")
+        db.session.add(department)
+        db.session.commit()
+        return department
+
+    return factory
+
+
+@pytest.fixture
+def make_user():
+    def factory(role: str = Role.SALES, department: Department | None = None, username: str | None = None, **fields) -> User:
+        number = next(_counter)
+        user = User(
+            username=username or f"{role}{number}",
+            display_name=fields.pop("display_name", f"用户{number}"),
+            role=str(role),
+            department=department,
+            password_hash=_TEST_PASSWORD_HASH,
+            **fields,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+def login_as(client, user: User) -> None:
+    """Put ``user`` in the client's session without going through the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.session_token
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def csrf_on(app):
+    """Turn CSRF protection on for one test."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+HTMX_HEADERS = {"HX-Request": "true"}
