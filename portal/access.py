@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, select, true
 
 from portal.extensions import db
-from portal.models import Role
+from portal.models.accounts import Role
 
 __all__ = [
     "Area",

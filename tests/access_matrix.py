@@ -82,3 +82,12 @@ RULES: list[Rule] = [
 
 # Reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "auth.anonymous_language", "static"}
+
+# Each area keeps its rules in tests/access_rules_<area>.py with RULES (and RECORD_BUILDERS).
+import importlib  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+for _path in sorted(Path(__file__).parent.glob("access_rules_*.py")):
+    _module = importlib.import_module(_path.stem)
+    RULES.extend(_module.RULES)
+    RECORD_BUILDERS.extend(getattr(_module, "RECORD_BUILDERS", []))

@@ -1,5 +1,33 @@
 """All models, imported here so Alembic and the app see every table."""
 from portal.models.accounts import Department, Language, Role, User
 from portal.models.audit import AuditEntry
+from portal.models.customers import (
+    FOLLOW_UP_KIND_LABELS,
+    STAGE_LABELS,
+    Contact,
+    Customer,
+    FollowUp,
+    FollowUpKind,
+    GradePolicy,
+    LookupKind,
+    LookupValue,
+    Stage,
+)
 
-__all__ = ["AuditEntry", "Department", "Language", "Role", "User"]
+__all__ = [
+    "AuditEntry",
+    "Contact",
+    "Customer",
+    "Department",
+    "FOLLOW_UP_KIND_LABELS",
+    "FollowUp",
+    "FollowUpKind",
+    "GradePolicy",
+    "Language",
+    "LookupKind",
+    "LookupValue",
+    "Role",
+    "STAGE_LABELS",
+    "Stage",
+    "User",
+]

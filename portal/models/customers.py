@@ -1,0 +1,183 @@
+"""The shared customer register: customers, contact persons, follow-ups, grade policy, lists."""
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.access import Area
+from portal.database import UTCDateTime
+from portal.extensions import db
+from portal.models.base import BusinessRecord
+
+
+class Stage(StrEnum):
+    """Customer lifecycle: potential 潜在 → intended 意向 → signed 成交 → lost 流失."""
+
+    POTENTIAL = "potential"
+    INTENDED = "intended"
+    SIGNED = "signed"
+    LOST = "lost"
+
+
+STAGE_LABELS = {
+    Stage.POTENTIAL.value: _l("Potential"),
+    Stage.INTENDED.value: _l("Intended"),
+    Stage.SIGNED.value: _l("Signed"),
+    Stage.LOST.value: _l("Lost"),
+}
+
+
+class FollowUpKind(StrEnum):
+    CALL_IN = "call_in"
+    CALL_OUT = "call_out"
+    VISIT = "visit"
+    WECHAT = "wechat"
+    EMAIL = "email"
+    OTHER = "other"
+
+
+FOLLOW_UP_KIND_LABELS = {
+    FollowUpKind.CALL_IN.value: _l("Inbound call"),
+    FollowUpKind.CALL_OUT.value: _l("Outbound call"),
+    FollowUpKind.VISIT.value: _l("Visit"),
+    FollowUpKind.WECHAT.value: _l("WeChat"),
+    FollowUpKind.EMAIL.value: _l("E-mail"),
+    FollowUpKind.OTHER.value: _l("Other"),
+}
+
+
+class LookupKind(StrEnum):
+    """Admin-managed lists of values."""
+
+    CUSTOMER_TYPE = "customer_type"
+    SOURCE = "source"
+
+
+class LookupValue(BusinessRecord, db.Model):
+    """One entry of an admin-managed list (customer type/industry, source…)."""
+
+    __tablename__ = "lookup_values"
+    __table_args__ = (Index("ix_lookup_values_kind_position", "kind", "position"),)
+    RECORD_LABEL = _l("List values")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    name: Mapped[str] = mapped_column(String(60), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class GradePolicy(BusinessRecord, db.Model):
+    """Per intention grade: how often and how to follow up (意向客户分级)."""
+
+    __tablename__ = "grade_policies"
+    RECORD_LABEL = _l("Grade policies")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade: Mapped[str] = mapped_column(String(10), unique=True, nullable=False)
+    description: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    interval_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    preferred_mode: Mapped[str] = mapped_column(String(20), nullable=False, default=FollowUpKind.CALL_OUT.value)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def audit_label(self) -> str:
+        return self.grade
+
+
+class Customer(BusinessRecord, db.Model):
+    __tablename__ = "customers"
+    __access_area__ = Area.CUSTOMER_DATA
+    RECORD_LABEL = _l("Customers")
+    __table_args__ = (
+        # Lists are keyset-paginated per scope, newest first.
+        Index("ix_customers_owner_id_id", "owner_id", "id"),
+        Index("ix_customers_department_id_id", "department_id", "id"),
+        # My day: due and overdue follow-ups per salesperson and per department.
+        Index("ix_customers_owner_next", "owner_id", "next_follow_up_on"),
+        Index("ix_customers_department_next", "department_id", "next_follow_up_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Normalised name (case, width, spaces, company suffixes) for duplicate matching.
+    name_key: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    customer_type_id: Mapped[int | None] = mapped_column(ForeignKey("lookup_values.id"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("lookup_values.id"))
+    region: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    address: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    mobile: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    # Digits only, for duplicate matching and phone search.
+    phone_key: Mapped[str] = mapped_column(String(40), nullable=False, default="", index=True)
+    mobile_key: Mapped[str] = mapped_column(String(40), nullable=False, default="", index=True)
+    email: Mapped[str] = mapped_column(String(200), nullable=False, default="", index=True)
+    wechat: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    stage: Mapped[str] = mapped_column(String(20), nullable=False, default=Stage.POTENTIAL.value)
+    intention_grade: Mapped[str | None] = mapped_column(String(10))
+    # Computed by the performance area (AA/AB/BA/BB); never typed in.
+    value_grade: Mapped[str | None] = mapped_column(String(4))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), nullable=False)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    next_follow_up_on: Mapped[date | None] = mapped_column(Date)
+    last_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Name, contacts' names and every phone, lower-cased: one column for substring search.
+    search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    owner = relationship("User", foreign_keys=[owner_id])
+    department = relationship("Department")
+    customer_type = relationship("LookupValue", foreign_keys=[customer_type_id])
+    source = relationship("LookupValue", foreign_keys=[source_id])
+    contacts: Mapped[list["Contact"]] = relationship(back_populates="customer", order_by="Contact.id")
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.name}>"
+
+
+class Contact(BusinessRecord, db.Model):
+    """A person at a customer."""
+
+    __tablename__ = "contacts"
+    RECORD_LABEL = _l("Contacts")
+    __table_args__ = (Index("ix_contacts_birthday_md", "birthday_md"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(60), nullable=False)
+    title: Mapped[str] = mapped_column(String(60), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    mobile: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    email: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    birthday: Mapped[date | None] = mapped_column(Date)
+    # Month*100 + day, so "birthdays this week" is an index range, whatever the year.
+    birthday_md: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+class FollowUp(BusinessRecord, db.Model):
+    """A contact with a customer: call, visit, WeChat, e-mail (跟进/回访)."""
+
+    __tablename__ = "follow_ups"
+    RECORD_LABEL = _l("Follow-ups")
+    __table_args__ = (
+        Index("ix_follow_ups_customer_happened", "customer_id", "happened_at"),
+        Index("ix_follow_ups_user_happened", "user_id", "happened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    happened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    next_step: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    next_follow_up_on: Mapped[date | None] = mapped_column(Date)
+
+    customer: Mapped[Customer] = relationship()
+    user = relationship("User")
+    contact = relationship("Contact")

@@ -1,0 +1,1 @@
+"""Business rules as plain functions, shared by routes, exports and commands."""

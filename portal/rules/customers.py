@@ -1,0 +1,71 @@
+"""Customer keys used for duplicate matching and search."""
+import re
+import unicodedata
+
+# Longest first, so 有限责任公司 is removed whole rather than leaving 有限责任.
+COMPANY_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "分公司",
+    "公司",
+    "co.,ltd.",
+    "co.,ltd",
+    "co.ltd.",
+    "co.ltd",
+    "company",
+    "limited",
+    "ltd.",
+    "ltd",
+    "inc.",
+    "inc",
+)
+_SPACES = re.compile(r"[\s\u3000·.,，。()（）\-_/]+")
+_NON_DIGITS = re.compile(r"\D+")
+
+
+def normalise_name(name: str) -> str:
+    """The key two spellings of one company share.
+
+    NFKC folds full-width letters, digits and brackets to half-width; then lower case, spaces and
+    punctuation removed, and one company suffix (有限公司, 公司, Co., Ltd. …) dropped from the end.
+    ``normalise_name("ＡＢＣ 水果有限公司") == normalise_name("abc水果") == "abc水果"``.
+    """
+    key = unicodedata.normalize("NFKC", name or "").lower().strip()
+    key = _SPACES.sub("", key)
+    for suffix in COMPANY_SUFFIXES:
+        compact = _SPACES.sub("", suffix)
+        if key.endswith(compact) and len(key) > len(compact):
+            key = key[: -len(compact)]
+            break
+    return key
+
+
+def phone_digits(phone: str) -> str:
+    """Digits only, without a leading +86/0086 country code: ``"+86 138-0013-8000"`` → ``"13800138000"``."""
+    digits = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", phone or ""))
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def search_text_for(customer) -> str:
+    """Name, contact names and every phone digits in one lower-cased string for substring search."""
+    parts = [customer.name, customer.phone_key, customer.mobile_key, customer.email, customer.wechat]
+    for contact in customer.contacts:
+        if contact.archived_at is None:
+            parts += [contact.name, phone_digits(contact.phone), phone_digits(contact.mobile)]
+    text = " ".join(part for part in parts if part)
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def refresh_keys(customer) -> None:
+    """Recompute the derived columns after the name, phones or contacts changed."""
+    customer.name_key = normalise_name(customer.name)
+    customer.phone_key = phone_digits(customer.phone)
+    customer.mobile_key = phone_digits(customer.mobile)
+    customer.email = (customer.email or "").strip().lower()
+    customer.search_text = search_text_for(customer)
