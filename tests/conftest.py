@@ -7,6 +7,7 @@ import itertools
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
@@ -19,6 +20,23 @@ TEST_PASSWORD = "correct-horse-9"
 # Hashing once keeps factories fast; the login tests still check real scrypt hashes.
 _TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD)
 _counter = itertools.count(1)
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as a server does.
+
+    Without this the request would share the test's app context: ``g`` (and Flask-Login's cached
+    user) and the database session would leak from one request into the next. The test's own
+    session commits first, so it holds no lock the request waits for, and forgets what it loaded
+    afterwards, so assertions read what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +54,7 @@ def app(tmp_path_factory):
         },
         instance_path=str(instance),
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:

@@ -118,7 +118,7 @@ def password():
         current_user.set_password(form.password.data)
         db.session.commit()
         # Keep this session alive under the new token.
-        login_user(current_user)
+        login_user(current_user._get_current_object())
         flash(_("Your password was changed. Other devices have been logged out."), "success")
         return redirect(url_for("home.index"))
     status = 422 if request.method == "POST" else 200
