@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import database  # noqa: F401  (registers the SQLite engine events)
+from portal import audit, database  # noqa: F401  (register the audit and SQLite engine events)
 from portal.config import default_settings, load_secret_key
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models.audit import AuditEntry
+from portal.models.base import AuditedMixin
 
 ACTION_KEY = "audit_action"
 ACTOR_KEY = "audit_actor_id"
@@ -73,6 +74,19 @@ def _action_for_update(changes: dict, default: str) -> str:
     if archived and archived[1] is None:
         return "restore"
     return default
+
+
+def _keep_old_value(target, value, oldvalue, initiator):
+    return value
+
+
+@event.listens_for(AuditedMixin, "mapper_configured", propagate=True)
+def _load_old_values_on_set(mapper, cls):
+    """Make assigning a column load its stored value first, so the trail shows old → new even
+    when the record was expired by a commit before the change."""
+    for attr in mapper.column_attrs:
+        if attr.key not in cls.__audit_exclude__:
+            event.listen(getattr(cls, attr.key), "set", _keep_old_value, active_history=True, retval=True)
 
 
 @event.listens_for(Session, "after_flush")

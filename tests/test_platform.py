@@ -1,0 +1,112 @@
+"""Security headers, cookies, the database engine set-up, migrations and the secret key."""
+import os
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from conftest import login_as
+from portal import create_app
+from portal.config import load_secret_key
+from portal.extensions import db
+from portal.models import Role
+
+
+def test_security_headers_on_every_page(client, make_user):
+    make_user(Role.ADMIN)
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_have_no_inline_script_and_serve_htmx_locally(client, make_user):
+    login_as(client, make_user(Role.ADMIN))
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "<script>" not in page and "cdn" not in page.lower()
+    assert '/static/vendor/htmx-2.0.11.min.js' in page
+    with client.get("/static/vendor/htmx-2.0.11.min.js") as script:
+        assert script.status_code == 200
+
+
+def test_session_cookie_flags(client, make_user):
+    make_user(Role.SALES, username="liu")
+    response = client.post("/login", data={"username": "liu", "password": "correct-horse-9", "remember": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("session="))
+    remember_cookie = next(c for c in cookies if c.startswith("remember_token="))
+    for cookie in (session_cookie, remember_cookie):
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert "Secure" not in cookie  # plain-HTTP LAN by default
+
+
+def test_secure_cookies_can_be_switched_on(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_SECURE_COOKIES", "1")
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}, instance_path=str(tmp_path))
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    first = load_secret_key(str(tmp_path))
+    assert len(first) == 64
+    assert load_secret_key(str(tmp_path)) == first
+    assert oct(os.stat(tmp_path / "secret_key").st_mode & 0o777) == "0o600"
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "configured")
+    assert load_secret_key(str(tmp_path)) == "configured"
+
+
+def test_unknown_page_gets_a_friendly_404(client, make_user):
+    login_as(client, make_user(Role.SALES))
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "未找到" in response.get_data(as_text=True)
+
+
+def test_migrations_build_exactly_the_models_schema(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout():
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite settings")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_concurrent_read_modify_write_loses_nothing_on_sqlite(tmp_path):
+    """Writers that read then write: BEGIN IMMEDIATE makes them queue instead of failing."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite locking")
+    engine = create_engine(f"sqlite:///{tmp_path / 'counter.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE counter (value INTEGER)"))
+        connection.execute(text("INSERT INTO counter VALUES (0)"))
+    errors = []
+
+    def writer():
+        for _ in range(50):
+            try:
+                with engine.begin() as connection:
+                    value = connection.execute(text("SELECT value FROM counter")).scalar()
+                    connection.execute(text("UPDATE counter SET value = :v"), {"v": value + 1})
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                errors.append(error)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT value FROM counter")).scalar() == 200
+    assert errors == []
+    engine.dispose()
