@@ -1,0 +1,105 @@
+"""A real browser against a served portal: the CSP allows what the pages need, htmx works
+from local files, and the layout fits a phone."""
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import Department, Role, User
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "browser-pass-1"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is installed by `make test`"),
+]
+
+
+@pytest.fixture(scope="module")
+def served_portal(tmp_path_factory):
+    """The portal on 127.0.0.1 with its own SQLite database, stopped after the module."""
+    from flask_migrate import upgrade
+
+    instance = tmp_path_factory.mktemp("browser-instance")
+    app = create_app(
+        {"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'portal.db'}"},
+        instance_path=str(instance),
+    )
+    with app.app_context():
+        upgrade()
+        fruit, vegetables = Department(name="水果部"), Department(name="蔬菜部")
+        admin = User(username="admin", display_name="管理员", role=Role.ADMIN.value)
+        admin.set_password(PASSWORD)
+        db.session.add_all([fruit, vegetables, admin])
+        for username, department in (("fruit.seller", fruit), ("veg.seller", vegetables)):
+            user = User(username=username, display_name=username, role=Role.SALES.value, department=department)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+        db.session.commit()
+        fruit_id = fruit.id
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "fruit_id": fruit_id}
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, timeout=30_000)
+        yield browser
+        browser.close()
+
+
+def _log_in(page, base_url):
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base_url}/**")
+
+
+def test_login_and_htmx_filter_under_the_csp(served_portal, browser):
+    base_url = served_portal["url"]
+    page = browser.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{base_url}/login")
+    assert page.locator("h1").inner_text() == "登录"
+    _log_in(page, base_url)
+    page.goto(f"{base_url}/admin/users")
+    assert "veg.seller" in page.locator("#user-rows").inner_text()
+    # htmx swaps the rows in place and pushes the filtered URL.
+    page.select_option("select[name=department]", str(served_portal["fruit_id"]))
+    page.wait_for_url(f"**/admin/users?*department={served_portal['fruit_id']}*", timeout=10_000)
+    rows = page.locator("#user-rows")
+    rows.filter(has_not_text="veg.seller").wait_for(timeout=10_000)
+    assert "fruit.seller" in rows.inner_text()
+    assert problems == []
+    page.close()
+
+
+def test_navigation_folds_into_a_menu_on_a_phone(served_portal, browser):
+    base_url = served_portal["url"]
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    _log_in(page, base_url)
+    menu_link = page.locator(".mainnav a").first
+    assert not menu_link.is_visible()
+    page.click("label.nav-toggle-label")
+    assert menu_link.is_visible()
+    page.goto(f"{base_url}/admin/users")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, "the page scrolls sideways on a phone"
+    context.close()
