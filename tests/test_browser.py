@@ -49,6 +49,8 @@ def served_portal(tmp_path_factory):
     yield {"url": f"http://127.0.0.1:{server.server_port}", "fruit_id": fruit_id}
     server.shutdown()
     thread.join(timeout=10)
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
