@@ -110,3 +110,20 @@ def test_concurrent_read_modify_write_loses_nothing_on_sqlite(tmp_path):
         assert connection.execute(text("SELECT value FROM counter")).scalar() == 200
     assert errors == []
     engine.dispose()
+
+
+def test_server_error_page_rolls_back_and_explains(tmp_path):
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.db'}"},
+                     instance_path=str(tmp_path))
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.extensions["portal_state"] = {"has_users": True}
+    client = app.test_client()
+    with app.app_context():
+        response = client.get("/boom")
+        db.engine.dispose()
+    assert response.status_code == 500
+    assert "系统出错了" in response.get_data(as_text=True)
