@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 03:40:45.478870
+Create Date: 2026-11-23 03:57:41.247796
 
 """
 from alembic import op
@@ -82,12 +82,12 @@ def upgrade():
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index('ix_customers_department_id_id', ['department_id', 'id'], unique=False)
-        batch_op.create_index('ix_customers_department_next', ['department_id', 'next_follow_up_on'], unique=False)
+        batch_op.create_index('ix_customers_department_next', ['department_id', 'next_follow_up_on', 'archived_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_mobile_key'), ['mobile_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_name_key'), ['name_key'], unique=False)
         batch_op.create_index('ix_customers_owner_id_id', ['owner_id', 'id'], unique=False)
-        batch_op.create_index('ix_customers_owner_next', ['owner_id', 'next_follow_up_on'], unique=False)
+        batch_op.create_index('ix_customers_owner_next', ['owner_id', 'next_follow_up_on', 'department_id', 'archived_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_phone_key'), ['phone_key'], unique=False)
 
     op.create_table('contacts',

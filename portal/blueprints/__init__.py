@@ -6,11 +6,22 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.audit import bp as audit_bp
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.customers import bp as customers_bp
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.home import bp as home_bp
+    from portal.blueprints.lists import bp as lists_bp
+    # After customers: the follow-up demo seeder reads the demo customers.
+    from portal.blueprints.followups import bp as followups_bp
+    from portal.blueprints.calls import bp as calls_bp
+    from portal.blueprints.settings import bp as settings_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_bp)
+    app.register_blueprint(customers_bp, url_prefix="/customers")
+    app.register_blueprint(lists_bp, url_prefix="/admin/lists")
+    app.register_blueprint(followups_bp)
+    app.register_blueprint(calls_bp)
+    app.register_blueprint(settings_bp, url_prefix="/settings")

@@ -1,0 +1,107 @@
+"""The follow-up panel of a customer page: the form to log one and the timeline, newest first."""
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_login import current_user
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+from werkzeug.routing import BuildError
+
+from portal.blueprints.followups.forms import FollowUpForm
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import FOLLOW_UP_KIND_LABELS, Customer, FollowUp, FollowUpKind, GradePolicy, Role
+from portal.rules.followups import (
+    company_today,
+    days_overdue,
+    ensure_default_grade_policies,
+    next_follow_up_date,
+    policy_for_grade,
+    wall_clock,
+)
+
+PAGE_SIZE = 50
+PANEL_ID = "follow-ups"
+MORE_ID = "follow-up-more"
+
+
+def customer_url(customer_id: int) -> str:
+    """The customer's page; its follow-up page where the customer register is not installed."""
+    try:
+        return url_for("customers.detail", customer_id=customer_id)
+    except BuildError:
+        return url_for("followups.index", customer_id=customer_id)
+
+
+def may_change(user, follow_up: FollowUp) -> bool:
+    """The author, a head (of the customer's department: the customer is in scope) or an admin."""
+    return follow_up.user_id == user.id or user.role in (Role.HEAD.value, Role.ADMIN.value)
+
+
+def timeline(customer_id: int, before: FollowUp | None = None, size: int = PAGE_SIZE):
+    """Up to ``size`` active follow-ups older than ``before`` (keyset on time, then id), newest first,
+    and the last one shown when more remain (the next page's cursor), else None.
+
+    One statement on the (customer_id, happened_at) index, authors and contacts joined in.
+    """
+    stmt = (
+        select(FollowUp)
+        .where(FollowUp.customer_id == customer_id, FollowUp.archived_at.is_(None))
+        .options(joinedload(FollowUp.user), joinedload(FollowUp.contact))
+        .order_by(FollowUp.happened_at.desc(), FollowUp.id.desc())
+        .limit(size + 1)
+    )
+    if before is not None:
+        stmt = stmt.where(
+            or_(
+                FollowUp.happened_at < before.happened_at,
+                and_(FollowUp.happened_at == before.happened_at, FollowUp.id < before.id),
+            )
+        )
+    rows = list(db.session.scalars(stmt))
+    if len(rows) > size:
+        return rows[:size], rows[size - 1]
+    return rows, None
+
+
+def new_follow_up_form(customer: Customer, policy: GradePolicy | None) -> FollowUpForm:
+    """An empty form pre-filled with now, the grade's preferred mode and its next date."""
+    form = FollowUpForm(formdata=None, customer=customer)
+    form.happened_at.data = wall_clock(utcnow())
+    form.kind.data = policy.preferred_mode if policy else FollowUpKind.CALL_OUT.value
+    form.next_follow_up_on.data = next_follow_up_date(policy.interval_days if policy else None, company_today())
+    return form
+
+
+@dataclass
+class Panel:
+    customer: Customer
+    form: FollowUpForm | None
+    entries: list[FollowUp]
+    more_before: FollowUp | None
+    policy: GradePolicy | None
+    saved: bool = False
+    kind_labels: dict = field(default_factory=lambda: FOLLOW_UP_KIND_LABELS)
+
+    def may_change(self, follow_up: FollowUp) -> bool:
+        return may_change(current_user, follow_up)
+
+    @property
+    def days_overdue(self) -> int:
+        return days_overdue(self.customer.next_follow_up_on, company_today())
+
+    @property
+    def due_today(self) -> bool:
+        return self.customer.next_follow_up_on == company_today()
+
+
+def build_panel(customer: Customer, form=None, *, before=None, with_form: bool = True, saved: bool = False) -> Panel:
+    """Everything ``followups/_panel.html`` shows for ``customer``."""
+    policy = None
+    if with_form:
+        if ensure_default_grade_policies():
+            db.session.commit()
+        policy = policy_for_grade(customer.intention_grade)
+        form = form or new_follow_up_form(customer, policy)
+    entries, more_before = timeline(customer.id, before)
+    return Panel(customer, form if with_form else None, entries, more_before, policy, saved)

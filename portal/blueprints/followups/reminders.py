@@ -1,0 +1,184 @@
+"""My day sections built on follow-ups (客户提醒): due today, overdue, birthdays, overdue per person.
+
+Each section runs a fixed number of statements whatever the number of rows: the due and overdue
+lists read the (owner_id, next_follow_up_on) or (department_id, next_follow_up_on) index through
+``scope_clause`` and load each owner in the same statement; team counts are one GROUP BY.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+from werkzeug.routing import BuildError
+
+from portal.access import scope_clause
+from portal.extensions import db
+from portal.models import Contact, Customer, Department, Role, User
+from portal.reminders import ReminderSection, register_reminders
+from portal.rules.followups import birthday_window, company_today, days_overdue, days_until_birthday
+
+LIST_LIMIT = 100
+BIRTHDAY_DAYS = 7
+CUSTOMER_ROLES = (Role.SALES.value, Role.HEAD.value)
+
+
+@dataclass
+class DueFollowUps:
+    today: date
+    due_today: list[Customer]
+    overdue: list[tuple[Customer, int]]  # (customer, days overdue), oldest first
+    due_count: int
+    overdue_count: int
+    limit: int
+
+
+def _count_when(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def due_follow_ups(user, today: date, limit: int = LIST_LIMIT) -> DueFollowUps:
+    """The user's customers (a head: the department's) planned for ``today`` and those past their date.
+
+    Overdue = ``next_follow_up_on < today``, listed oldest date first with
+    ``days_overdue = today − next_follow_up_on``; each list is cut at ``limit``. Three statements.
+    """
+    in_scope = and_(scope_clause(Customer, user), Customer.archived_at.is_(None))
+    listed = select(Customer).where(in_scope).options(joinedload(Customer.owner))
+    due_today = db.session.scalars(
+        listed.where(Customer.next_follow_up_on == today).order_by(Customer.name, Customer.id).limit(limit)
+    ).all()
+    overdue = db.session.scalars(
+        listed.where(Customer.next_follow_up_on < today)
+        .order_by(Customer.next_follow_up_on, Customer.id)
+        .limit(limit)
+    ).all()
+    due_count, overdue_count = db.session.execute(
+        select(_count_when(Customer.next_follow_up_on == today), _count_when(Customer.next_follow_up_on < today)).where(
+            in_scope, Customer.next_follow_up_on <= today
+        )
+    ).one()
+    return DueFollowUps(
+        today=today,
+        due_today=list(due_today),
+        overdue=[(customer, days_overdue(customer.next_follow_up_on, today)) for customer in overdue],
+        due_count=due_count,
+        overdue_count=overdue_count,
+        limit=limit,
+    )
+
+
+@dataclass
+class WorkloadRow:
+    label: str
+    due_today: int
+    overdue: int
+
+
+def team_workload(department_id: int, today: date) -> list[WorkloadRow]:
+    """Per active salesperson (and head) of the department: customers due today and overdue, most overdue first.
+
+    One GROUP BY statement; people with nothing due are listed with zeros.
+    """
+    joined = and_(
+        Customer.owner_id == User.id,
+        Customer.department_id == department_id,
+        Customer.archived_at.is_(None),
+        Customer.next_follow_up_on <= today,
+    )
+    overdue = _count_when(Customer.next_follow_up_on < today)
+    rows = db.session.execute(
+        select(User.display_name, _count_when(Customer.next_follow_up_on == today), overdue)
+        .select_from(User)
+        .outerjoin(Customer, joined)
+        .where(User.department_id == department_id, User.active.is_(True), User.role.in_(CUSTOMER_ROLES))
+        .group_by(User.id, User.display_name)
+        .order_by(overdue.desc(), User.display_name)
+    ).all()
+    return [WorkloadRow(name, due, late) for name, due, late in rows]
+
+
+def department_workload(today: date) -> list[WorkloadRow]:
+    """Per active department: customers due today and overdue, most overdue first. One GROUP BY statement."""
+    joined = and_(
+        Customer.department_id == Department.id,
+        Customer.archived_at.is_(None),
+        Customer.next_follow_up_on <= today,
+    )
+    overdue = _count_when(Customer.next_follow_up_on < today)
+    rows = db.session.execute(
+        select(Department.name, _count_when(Customer.next_follow_up_on == today), overdue)
+        .select_from(Department)
+        .outerjoin(Customer, joined)
+        .where(Department.archived_at.is_(None))
+        .group_by(Department.id, Department.name)
+        .order_by(overdue.desc(), Department.name)
+    ).all()
+    return [WorkloadRow(name, due, late) for name, due, late in rows]
+
+
+def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int = LIST_LIMIT):
+    """(contact, days until the birthday) for the contacts of the user's customers whose birthday
+    falls on ``today`` or the ``days − 1`` days after, soonest first. Across the new year the
+    window wraps (29 Dec – 4 Jan: ``md >= 1229 OR md <= 104``). One statement on the
+    ``birthday_md`` index.
+    """
+    start, end = birthday_window(today, days)
+    md = Contact.birthday_md
+    in_window = md.between(start, end) if start <= end else or_(md >= start, md <= end)
+    stmt = (
+        select(Contact)
+        .join(Contact.customer)
+        .where(
+            in_window,
+            Contact.archived_at.is_(None),
+            Customer.archived_at.is_(None),
+            scope_clause(Customer, user),
+        )
+        .options(contains_eager(Contact.customer))
+        # This year's dates first, then those after the new year.
+        .order_by(case((md >= start, 0), else_=1), md, Contact.name)
+        .limit(limit)
+    )
+    return [(contact, days_until_birthday(contact.birthday_md, today)) for contact in db.session.scalars(stmt)]
+
+
+def overdue_list_url() -> str | None:
+    """The customer list filtered to overdue follow-ups, where the customer register provides it."""
+    try:
+        return url_for("customers.index", overdue=1)
+    except BuildError:
+        return None
+
+
+@register_reminders
+def follow_ups_due_section(user) -> ReminderSection | None:
+    if user.role not in CUSTOMER_ROLES:
+        return None
+    title = _("Follow-ups due") if user.role == Role.SALES else _("Follow-ups due in my department")
+    context = {
+        "due": due_follow_ups(user, company_today()),
+        "show_owner": user.role == Role.HEAD,
+        "see_all_url": overdue_list_url(),
+    }
+    return ReminderSection(title, "home/_follow_ups_due.html", context, order=10)
+
+
+@register_reminders
+def workload_section(user) -> ReminderSection | None:
+    if user.role == Role.HEAD and user.department_id is not None:
+        context = {"rows": team_workload(user.department_id, company_today()), "heading": _("Salesperson")}
+        return ReminderSection(_("Follow-ups by salesperson"), "home/_workload.html", context, order=20)
+    if user.role == Role.ADMIN:
+        context = {"rows": department_workload(company_today()), "heading": _("Department")}
+        return ReminderSection(_("Follow-ups by department"), "home/_workload.html", context, order=20)
+    return None
+
+
+@register_reminders
+def birthdays_section(user) -> ReminderSection | None:
+    if user.role not in CUSTOMER_ROLES:
+        return None
+    context = {"birthdays": upcoming_birthdays(user, company_today())}
+    return ReminderSection(_("Birthdays this week"), "home/_birthdays.html", context, order=30)

@@ -1,0 +1,146 @@
+"""Lists of values: add, rename, reorder and archive entries."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.access import roles_required
+from portal.audit import history_of
+from portal.blueprints.forms import ConfirmForm
+from portal.blueprints.lists import bp
+from portal.blueprints.lists.forms import LookupValueForm, MoveForm
+from portal.concurrency import StaleRecordError, check_version
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import LookupKind, LookupValue, Role
+
+ADMIN = Role.ADMIN.value
+KIND_LABELS = {
+    LookupKind.CUSTOMER_TYPE.value: _l("Customer types and industries"),
+    LookupKind.SOURCE.value: _l("Customer sources"),
+}
+
+
+def _entries(kind: str) -> list[LookupValue]:
+    stmt = select(LookupValue).where(LookupValue.kind == kind, LookupValue.archived_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(LookupValue.position, LookupValue.id)))
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in {member.value for member in LookupKind}:
+        abort(404)
+    return kind
+
+
+def _value_or_404(value_id: int) -> LookupValue:
+    value = db.get_or_404(LookupValue, value_id)
+    if value.archived_at is not None:
+        abort(404)
+    return value
+
+
+def _index_page(forms: dict, status: int = 200):
+    sections = [(member.value, KIND_LABELS.get(member.value, member.value), _entries(member.value)) for member in LookupKind]
+    return (
+        render_template("lists/index.html", sections=sections, forms=forms, move_form=MoveForm()),
+        status,
+    )
+
+
+@bp.route("/")
+@roles_required(ADMIN)
+def index():
+    """Every list of values with its entries in order, and a form to add to each."""
+    return _index_page({member.value: LookupValueForm(formdata=None, kind=member.value, prefix=member.value) for member in LookupKind})
+
+
+@bp.route("/<kind>", methods=["POST"])
+@roles_required(ADMIN)
+def add(kind: str):
+    """Add an entry at the end of a list."""
+    kind = _kind_or_404(kind)
+    form = LookupValueForm(kind=kind, prefix=kind)
+    if form.validate_on_submit():
+        entries = _entries(kind)
+        position = max((entry.position for entry in entries), default=-1) + 1
+        db.session.add(LookupValue(kind=kind, name=form.name.data, position=position))
+        db.session.commit()
+        flash(_("%(name)s added.", name=form.name.data), "success")
+        return redirect(url_for("lists.index", _anchor=kind))
+    forms = {member.value: LookupValueForm(formdata=None, kind=member.value, prefix=member.value) for member in LookupKind}
+    forms[kind] = form
+    return _index_page(forms, 422)
+
+
+@bp.route("/entries/<int:value_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def edit(value_id: int):
+    """Rename an entry; customers that use it show the new name."""
+    value = _value_or_404(value_id)
+    form = LookupValueForm(obj=value, kind=value.kind, value=value)
+    conflict = None
+    if request.method == "GET":
+        form.version.data = value.version
+    elif form.validate_on_submit():
+        try:
+            check_version(value, form.version.data)
+        except StaleRecordError as stale:
+            conflict = stale
+            form.version.data = value.version
+        else:
+            value.name = form.name.data
+            db.session.commit()
+            flash(_("%(name)s saved.", name=value.name), "success")
+            return redirect(url_for("lists.index", _anchor=value.kind))
+    status = 409 if conflict else (422 if request.method == "POST" else 200)
+    return (
+        render_template(
+            "lists/edit.html",
+            form=form,
+            value=value,
+            kind_label=KIND_LABELS.get(value.kind, value.kind),
+            conflict=conflict,
+            history=history_of(value),
+        ),
+        status,
+    )
+
+
+@bp.route("/entries/<int:value_id>/move", methods=["POST"])
+@roles_required(ADMIN)
+def move(value_id: int):
+    """Move an entry one place up or down its list (positions are renumbered 0, 1, 2…)."""
+    value = _value_or_404(value_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        entries = _entries(value.kind)
+        index = entries.index(value)
+        other = index - 1 if form.direction.data == "up" else index + 1
+        if 0 <= other < len(entries):
+            entries[index], entries[other] = entries[other], entries[index]
+            for position, entry in enumerate(entries):
+                if entry.position != position:
+                    entry.position = position
+            db.session.commit()
+    return redirect(url_for("lists.index", _anchor=value.kind))
+
+
+@bp.route("/entries/<int:value_id>/archive", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def archive(value_id: int):
+    """Archive an entry after confirmation: it leaves the choices, customers keep showing it."""
+    value = _value_or_404(value_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        value.archived_at = utcnow()
+        db.session.commit()
+        flash(_("%(name)s archived.", name=value.name), "success")
+        return redirect(url_for("lists.index", _anchor=value.kind))
+    return render_template(
+        "admin/confirm_archive.html",
+        record=value,
+        members=0,
+        form=form,
+        action=url_for("lists.archive", value_id=value.id),
+        back=url_for("lists.index", _anchor=value.kind),
+    )

@@ -1,0 +1,12 @@
+"""Settings: the follow-up policy per intention grade (意向客户分级)."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.models import Role
+from portal.navigation import NavItem, register_nav_item
+
+bp = Blueprint("settings", __name__)
+
+register_nav_item(NavItem("settings.grades", _l("Grade policy"), frozenset({Role.ADMIN})), before="admin.archived")
+
+from portal.blueprints.settings import routes  # noqa: E402,F401

@@ -1,0 +1,109 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.access import roles_required
+from portal.audit import history_of
+from portal.blueprints.forms import ConfirmForm
+from portal.blueprints.settings import bp
+from portal.blueprints.settings.forms import GradePolicyForm
+from portal.concurrency import StaleRecordError, check_version
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import FOLLOW_UP_KIND_LABELS, Customer, GradePolicy, Role
+from portal.rendering import form_status
+from portal.rules.followups import ensure_default_grade_policies, grade_policies
+
+ADMIN = Role.ADMIN.value
+
+
+def _policy_or_404(policy_id: int) -> GradePolicy:
+    policy = db.get_or_404(GradePolicy, policy_id)
+    if policy.archived_at is not None:
+        abort(404)
+    return policy
+
+
+def _customers_per_grade() -> dict[str, int]:
+    rows = db.session.execute(
+        select(Customer.intention_grade, func.count(Customer.id))
+        .where(Customer.archived_at.is_(None), Customer.intention_grade.is_not(None))
+        .group_by(Customer.intention_grade)
+    )
+    return dict(rows.all())
+
+
+def _apply(form: GradePolicyForm, policy: GradePolicy) -> None:
+    policy.description = form.description.data or ""
+    policy.interval_days = form.interval_days.data
+    policy.preferred_mode = form.preferred_mode.data
+    policy.position = form.position.data or 0
+
+
+@bp.route("/grades", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def grades():
+    """The follow-up interval and preferred mode per intention grade; add a grade."""
+    if ensure_default_grade_policies():
+        db.session.commit()
+    form = GradePolicyForm()
+    if form.validate_on_submit():
+        policy = GradePolicy(grade=form.grade.data)
+        _apply(form, policy)
+        db.session.add(policy)
+        db.session.commit()
+        flash(_("Grade %(grade)s added.", grade=policy.grade), "success")
+        return redirect(url_for("settings.grades"), 303)
+    return (
+        render_template(
+            "settings/grades.html",
+            policies=list(grade_policies().values()),
+            customer_counts=_customers_per_grade(),
+            kind_labels=FOLLOW_UP_KIND_LABELS,
+            form=form,
+        ),
+        form_status(form),
+    )
+
+
+@bp.route("/grades/<int:policy_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def grade_edit(policy_id: int):
+    """Change a grade's interval, mode, description or order (the grade letter itself stays)."""
+    policy = _policy_or_404(policy_id)
+    form = GradePolicyForm(obj=policy, policy=policy)
+    conflict = None
+    if request.method == "GET":
+        form.version.data = policy.version
+    elif form.validate_on_submit():
+        try:
+            check_version(policy, form.version.data)
+        except StaleRecordError as stale:
+            conflict = stale
+        else:
+            _apply(form, policy)
+            db.session.commit()
+            flash(_("Grade %(grade)s saved.", grade=policy.grade), "success")
+            return redirect(url_for("settings.grades"), 303)
+    status = 409 if conflict else form_status(form)
+    return (
+        render_template(
+            "settings/grade_form.html", policy=policy, form=form, conflict=conflict, history=history_of(policy)
+        ),
+        status,
+    )
+
+
+@bp.route("/grades/<int:policy_id>/archive", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def grade_archive(policy_id: int):
+    """Archive a grade after confirmation; its customers then get no default next date."""
+    policy = _policy_or_404(policy_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        policy.archived_at = utcnow()
+        db.session.commit()
+        flash(_("Grade %(grade)s archived.", grade=policy.grade), "success")
+        return redirect(url_for("settings.grades"), 303)
+    customers = _customers_per_grade().get(policy.grade, 0)
+    return render_template("settings/confirm_archive.html", policy=policy, customers=customers, form=form)

@@ -1,0 +1,52 @@
+"""Factories shared by the follow-up, call, grade-policy and My day tests.
+
+Kept apart from access_rules_followups.py, which access_matrix imports while it loads.
+"""
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import Customer, FollowUp, FollowUpKind, GradePolicy
+from portal.rules.customers import refresh_keys
+
+def make_customer(owner, name="华联超市", department=None, **fields) -> Customer:
+    """A customer owned by ``owner`` in ``department`` (default: the owner's)."""
+    customer = Customer(
+        name=name, owner_id=owner.id, department_id=(department or owner.department).id, **fields
+    )
+    refresh_keys(customer)
+    db.session.add(customer)
+    db.session.commit()
+    return customer
+
+
+def make_follow_up(customer, author, summary="电话沟通了需求", ago=timedelta(hours=1), **fields) -> FollowUp:
+    follow_up = FollowUp(
+        customer_id=customer.id,
+        user_id=author.id,
+        kind=fields.pop("kind", FollowUpKind.CALL_OUT.value),
+        happened_at=fields.pop("happened_at", utcnow() - ago),
+        summary=summary,
+        **fields,
+    )
+    db.session.add(follow_up)
+    db.session.commit()
+    return follow_up
+
+
+@contextmanager
+def count_statements():
+    """Counts the SQL statements run inside the block: ``with count_statements() as statements: …; statements[0]``."""
+    counter = [0]
+
+    def before_execute(*_args):
+        counter[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", before_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before_execute)

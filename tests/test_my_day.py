@@ -1,0 +1,166 @@
+"""My day reminders per role: due today, overdue by days, birthdays this week, the team's counts."""
+from datetime import date, timedelta
+
+import pytest
+
+from conftest import login_as
+from followups_factories import count_statements, make_customer
+from portal.blueprints.followups import reminders
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import Contact, Role
+
+TODAY = date(2024, 5, 6)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(reminders, "company_today", lambda: TODAY)
+
+
+@pytest.fixture
+def team(make_department, make_user):
+    fruit, veg = make_department("水果部"), make_department("蔬菜部")
+    return {
+        "sales": make_user(Role.SALES, fruit, display_name="刘洋", language="en"),
+        "colleague": make_user(Role.SALES, fruit, display_name="陈静", language="en"),
+        "head": make_user(Role.HEAD, fruit, display_name="张伟", language="en"),
+        "hr": make_user(Role.HR, fruit, language="en"),
+        "outsider": make_user(Role.SALES, veg, display_name="赵敏", language="en"),
+        "admin": make_user(Role.ADMIN, language="en"),
+    }
+
+
+def _due(owner, name, days_from_today, **fields):
+    planned = None if days_from_today is None else TODAY + timedelta(days=days_from_today)
+    return make_customer(owner, name, next_follow_up_on=planned, **fields)
+
+
+def _section(body, title):
+    """The HTML of one My day section, by its title."""
+    start = body.index(f"<h2>{title}</h2>")
+    return body[start:body.index("</section>", start)]
+
+
+def _my_day(client, user):
+    login_as(client, user)
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_salesperson_sees_due_today_and_overdue_oldest_first(client, team):
+    _due(team["sales"], "今天甲", 0)
+    _due(team["sales"], "今天乙", 0, mobile="13800138000")
+    _due(team["sales"], "逾期三天", -3)
+    _due(team["sales"], "逾期十天", -10)
+    _due(team["sales"], "逾期一天", -1)
+    _due(team["sales"], "明天的", 1)
+    _due(team["sales"], "没计划", None)
+    _due(team["colleague"], "同事逾期", -5)
+    _due(team["outsider"], "外部门逾期", -5)
+    _due(team["sales"], "已归档", -2).archived_at = utcnow()
+    db.session.commit()
+    section = _section(_my_day(client, team["sales"]), "Follow-ups due")
+    today_part, overdue_part = section.split('id="overdue"')
+    assert "今天甲" in today_part and "今天乙" in today_part and 'href="tel:13800138000"' in today_part
+    assert "逾期" not in today_part and "明天的" not in section and "没计划" not in section
+    assert overdue_part.index("逾期十天") < overdue_part.index("逾期三天") < overdue_part.index("逾期一天")
+    assert "10 days" in overdue_part and "3 days" in overdue_part and "1 day<" in overdue_part
+    for hidden in ("同事逾期", "外部门逾期", "已归档"):
+        assert hidden not in section
+    assert '<span class="badge due">2</span>' in today_part and '<span class="badge overdue">3</span>' in overdue_part
+
+
+def test_salesperson_with_nothing_due_sees_empty_states(client, team):
+    body = _my_day(client, team["sales"])
+    assert "No follow-ups due today." in body and "Nothing overdue." in body
+    assert "No birthdays this week." in body
+    assert "Follow-ups by salesperson" not in body
+
+
+def test_birthdays_this_week_wrap_from_december_to_january(client, team, monkeypatch):
+    monkeypatch.setattr(reminders, "company_today", lambda: date(2024, 12, 29))
+    customer = make_customer(team["sales"], "年末客户")
+    for name, md in (("新年前", 1231), ("元旦后", 102), ("窗口末", 104), ("太晚了", 105), ("昨天的", 1228), ("今天的", 1229)):
+        customer.contacts.append(Contact(name=name, birthday_md=md, birthday=date(1990, md // 100, md % 100)))
+    customer.contacts.append(Contact(name="已归档联系人", birthday_md=1230, archived_at=utcnow()))
+    colleagues = make_customer(team["colleague"], "同事客户")
+    colleagues.contacts.append(Contact(name="同事的联系人", birthday_md=1230))
+    db.session.commit()
+    section = _section(_my_day(client, team["sales"]), "Birthdays this week")
+    assert section.index("今天的") < section.index("新年前") < section.index("元旦后") < section.index("窗口末")
+    for hidden in ("太晚了", "昨天的", "已归档联系人", "同事的联系人"):
+        assert hidden not in section
+    assert "01-02" in section and "in 4 days" in section and "年末客户" in section
+
+
+def test_head_sees_the_department_and_each_salespersons_counts(client, team):
+    _due(team["sales"], "刘洋逾期一", -4)
+    _due(team["sales"], "刘洋逾期二", -1)
+    _due(team["sales"], "刘洋今天", 0)
+    _due(team["colleague"], "陈静逾期", -7)
+    _due(team["outsider"], "赵敏逾期", -9)
+    body = _my_day(client, team["head"])
+    due = _section(body, "Follow-ups due in my department")
+    overdue_part = due.split('id="overdue"')[1]
+    assert overdue_part.index("陈静逾期") < overdue_part.index("刘洋逾期一") < overdue_part.index("刘洋逾期二")
+    assert "赵敏逾期" not in due
+    assert "<th>Salesperson</th>" in due and "陈静</td>" in due  # owner column
+    team_part = _section(body, "Follow-ups by salesperson")
+    rows = [row for row in team_part.split("<tr>")[2:]]
+    assert "刘洋" in rows[0] and '<span class="badge overdue">2</span>' in rows[0] and ">1</td>" in rows[0]
+    assert "陈静" in rows[1] and '<span class="badge overdue">1</span>' in rows[1]
+    assert "张伟" in rows[2] and ">0</td>" in rows[2]
+    assert "赵敏" not in team_part
+
+
+def test_my_day_runs_the_same_statements_for_few_or_many_rows(client, team):
+    login_as(client, team["head"])
+
+    def statements_for_home():
+        with count_statements() as statements:
+            client.get("/")
+        return statements[0]
+
+    for owner in ("sales", "colleague"):
+        customer = _due(team[owner], f"{owner}-逾期", -2)
+        customer.contacts.append(Contact(name="生日", birthday_md=507))
+        _due(team[owner], f"{owner}-今天", 0)
+    db.session.commit()
+    statements_for_home()  # the first request of a process also checks that users exist
+    few = statements_for_home()
+    for number in range(30):
+        customer = _due(team["sales" if number % 2 else "colleague"], f"客户{number}", -(number % 5))
+        customer.contacts.append(Contact(name=f"联系人{number}", birthday_md=506 + number % 3))
+    db.session.commit()
+    assert statements_for_home() == few
+
+
+def test_long_lists_are_capped_with_a_link_to_the_full_list(client, team):
+    for number in range(105):
+        _due(team["sales"], f"逾期客户{number:03d}", -(1 + number))
+    section = _section(_my_day(client, team["sales"]), "Follow-ups due")
+    assert section.count('class="overdue-row"') == 100
+    assert "逾期客户104" in section and "逾期客户004" not in section  # oldest first
+    assert "Showing the oldest 100 of 105." in section
+    assert 'href="/customers/?overdue=1"' in section
+
+
+def test_hr_sees_no_customer_reminders(client, team):
+    _due(team["sales"], "逾期客户", -3)
+    body = _my_day(client, team["hr"])
+    assert "Nothing is due today." in body
+    assert "逾期客户" not in body and "Follow-ups due" not in body
+
+
+def test_admin_sees_counts_per_department(client, team):
+    _due(team["sales"], "甲", -3)
+    _due(team["colleague"], "乙", 0)
+    _due(team["outsider"], "丙", -1)
+    _due(team["outsider"], "丁", -2)
+    section = _section(_my_day(client, team["admin"]), "Follow-ups by department")
+    rows = section.split("<tr>")[2:]
+    assert "蔬菜部" in rows[0] and '<span class="badge overdue">2</span>' in rows[0]
+    assert "水果部" in rows[1] and '<span class="badge overdue">1</span>' in rows[1] and ">1</td>" in rows[1]
+    assert "甲" not in section  # counts only, no customer list

@@ -1,0 +1,188 @@
+"""Query discipline of the busiest pages: the customer list, the customer page and My day.
+
+- The number of SQL statements a page runs does not grow with its rows (no N+1): each page is
+  counted with 3 and with 30 customers, contacts and follow-ups.
+- On SQLite, every statement that reads customers or follow-ups uses an index: EXPLAIN QUERY
+  PLAN shows SEARCH / USING INDEX, never a bare full-table SCAN.
+"""
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from conftest import login_as
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import Contact, Customer, FollowUp, FollowUpKind, Role, Stage
+from portal.rules.customers import refresh_keys
+from portal.rules.followups import company_today, ensure_default_grade_policies
+
+SMALL, LARGE = 3, 30
+ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
+SCANNED_TABLES = ("customers", "follow_ups")
+
+
+class Recorder:
+    """The statements (with parameters) sent to the database while recording."""
+
+    def __init__(self):
+        self.statements: list[tuple[str, object]] = []
+
+    def __call__(self, _conn, _cursor, statement, parameters, _context, _executemany):
+        self.statements.append((statement, parameters))
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(db.engine, "before_cursor_execute", self)
+
+
+@pytest.fixture
+def world(make_department, make_user):
+    department = make_department("水果部")
+    ensure_default_grade_policies()
+    db.session.commit()
+    return {
+        "sales": make_user(Role.SALES, department, display_name="刘洋"),
+        "head": make_user(Role.HEAD, department, display_name="张伟"),
+        "admin": make_user(Role.ADMIN, display_name="管理员"),
+        "customers": [],
+        "colleagues": [],
+        "new_colleague": lambda: make_user(Role.SALES, department),
+    }
+
+
+def grow(world, size: int) -> None:
+    """Bring the world to ``size`` of everything a page lists: customers due today and overdue
+    (half each; every other one owned by a colleague of its own, so a per-row owner lookup would
+    show), contacts with a birthday today, and ``size`` contacts and follow-ups (by as many
+    authors) on the first customer."""
+    today = company_today()
+    customers, colleagues = world["customers"], world["colleagues"]
+    while len(customers) < size:
+        number = len(customers)
+        owner = world["sales"]
+        if number % 2:
+            owner = world["new_colleague"]()
+            colleagues.append(owner)
+        customer = Customer(
+            name=f"上海鲜果{number}贸易有限公司",
+            owner_id=owner.id,
+            department_id=owner.department_id,
+            stage=Stage.INTENDED.value,
+            intention_grade="A",
+            next_follow_up_on=today - timedelta(days=number % 2 * (number + 1)),
+            mobile=f"138{number:08d}",
+        )
+        customer.contacts.append(_contact(f"联系人{number}", today))
+        refresh_keys(customer)
+        db.session.add(customer)
+        customers.append(customer)
+    db.session.flush()
+    focus = customers[0]
+    while len(focus.contacts) < size:
+        focus.contacts.append(_contact(f"张{len(focus.contacts)}", today))
+    db.session.flush()
+    existing = db.session.scalar(select(func.count()).where(FollowUp.customer_id == focus.id))
+    for number in range(existing, size):
+        db.session.add(
+            FollowUp(
+                customer_id=focus.id,
+                user_id=colleagues[number % len(colleagues)].id,
+                contact_id=focus.contacts[number % len(focus.contacts)].id,
+                kind=FollowUpKind.CALL_OUT.value,
+                happened_at=utcnow() - timedelta(hours=number + 1),
+                summary=f"第{number}次电话沟通报价",
+            )
+        )
+    db.session.commit()
+
+
+def _contact(name: str, today: date) -> Contact:
+    birthday = date(1985, today.month, today.day) if (today.month, today.day) != (2, 29) else date(1984, 2, 29)
+    return Contact(name=name, birthday=birthday, birthday_md=today.month * 100 + today.day)
+
+
+# (id, role, url, headers) of every page checked; {focus} is the customer with the most rows.
+PAGES = [
+    ("list-sales-page", "sales", "/customers/", {}),
+    ("list-sales-rows", "sales", "/customers/", ROWS),
+    ("list-sales-search", "sales", "/customers/?q=鲜果&stage=intended&grade=A", ROWS),
+    ("list-head-page", "head", "/customers/", {}),
+    ("list-admin-rows", "admin", "/customers/", ROWS),
+    ("customer-sales", "sales", "/customers/{focus}", {}),
+    ("customer-head", "head", "/customers/{focus}", {}),
+    ("my-day-sales", "sales", "/", {}),
+    ("my-day-head", "head", "/", {}),
+    ("my-day-admin", "admin", "/", {}),
+]
+
+
+def _statements(client, world, role, url, headers) -> list[tuple[str, object]]:
+    """The statements of one warm request (the first request of a test also checks for users)."""
+    login_as(client, world[role])
+    url = url.format(focus=world["customers"][0].id)
+    client.get(url, headers=headers)
+    with Recorder() as recorder:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200, (role, url)
+    return recorder.statements
+
+
+def _counts(client, world) -> dict[str, int]:
+    return {page: len(_statements(client, world, role, url, headers)) for page, role, url, headers in PAGES}
+
+
+def test_statement_counts_do_not_grow_with_rows(client, world):
+    grow(world, SMALL)
+    small = _counts(client, world)
+    grow(world, LARGE)
+    # The larger world really shows more rows: 30 follow-ups on the customer page.
+    login_as(client, world["sales"])
+    assert client.get(f"/customers/{world['customers'][0].id}").get_data(as_text=True).count("次电话沟通报价") == LARGE
+    large = _counts(client, world)
+    grown = {page: f"{small[page]} -> {large[page]} statements" for page in small if large[page] != small[page]}
+    assert grown == {}
+
+
+def test_page_two_of_the_list_costs_what_page_one_does(client, world):
+    grow(world, LARGE)
+    login_as(client, world["admin"])
+    first = _statements(client, world, "admin", "/customers/", ROWS)
+    body = client.get("/customers/", headers=ROWS).get_data(as_text=True)
+    next_url = re.search(r'href="([^"]*after=[^"]*)"', body).group(1).replace("&amp;", "&")
+    second = _statements(client, world, "admin", next_url, ROWS)
+    assert len(second) == len(first)
+    assert not any("OFFSET" in sql and parameters and parameters[-1] for sql, parameters in second if "customers" in sql)
+
+
+def _full_scans(statement: str, parameters) -> list[str]:
+    """The plan lines of ``statement`` that read customers or follow-ups without an index."""
+    plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    # A walk down the primary key that stops after one page (ORDER BY id DESC LIMIT) is a keyset page.
+    keyset = re.search(r"ORDER BY customers\.id DESC\s+LIMIT", statement)
+    scans = []
+    for *_ids, detail in plan:
+        words = detail.split()
+        if words[0] == "SCAN" and words[1].startswith(SCANNED_TABLES) and "USING" not in detail:
+            if not (keyset and words[1] == "customers"):
+                scans.append(detail)
+    return scans
+
+
+@pytest.mark.parametrize(("role", "url", "headers"), [page[1:] for page in PAGES], ids=[page[0] for page in PAGES])
+def test_customer_and_follow_up_reads_use_indexes(client, world, role, url, headers):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans depend on its statistics")
+    grow(world, LARGE)
+    reads = [
+        (sql, parameters)
+        for sql, parameters in _statements(client, world, role, url, headers)
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")) and re.search(r"\b(customers|follow_ups)\b", sql)
+    ]
+    assert reads, (role, url)
+    for sql, parameters in reads:
+        assert _full_scans(sql, parameters) == [], (role, url, sql)
