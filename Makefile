@@ -26,7 +26,7 @@ install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -d portal/translations 2>&1 | tail -n 1
+	$(BIN)/pybabel compile -d portal/translations
 
 # Debian's Chromium for the browser tests (Playwright's own download cannot work offline).
 browser:
