@@ -50,6 +50,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.after_request(add_security_headers)
     from flask_babel import get_locale
 
+    from portal.history import readable_history
     from portal.labels import audit_action_label, record_type_label
 
     app.jinja_env.globals.update(
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         audit_action_label=audit_action_label,
         record_type_label=record_type_label,
         get_locale=get_locale,
+        readable_history=readable_history,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     return app

@@ -101,7 +101,7 @@ def _write_audit_entries(session: Session, _flush_context):
         changes = {
             key: [None, json_value(getattr(obj, key))]
             for key in _audited_columns(obj)
-            if getattr(obj, key) is not None
+            if getattr(obj, key) not in (None, "")
         }
         rows.append(_row(obj, "create", changes, actor, now))
     for obj in session.dirty:

@@ -219,3 +219,16 @@ def test_login_password_is_hashed_with_scrypt(client, make_user):
     client.post("/admin/users/new", data={"username": "new1", "display_name": "新人", "role": "hr", "department_id": 0,
                                           "language": "zh_CN", "password": TEST_PASSWORD})
     assert User.by_username("new1").password_hash.startswith("scrypt:")
+
+
+def test_history_names_fields_and_referenced_records_in_words(client, make_user, make_department):
+    _admin(client, make_user)
+    fruit, veg = make_department("水果部"), make_department("蔬菜部")
+    seller = make_user(Role.SALES, fruit, username="liu")
+    client.post(f"/admin/users/{seller.id}",
+                data={"display_name": seller.display_name, "role": "head", "department_id": veg.id,
+                      "language": "zh_CN", "version": seller.version})
+    body = client.get(f"/admin/users/{seller.id}").get_data(as_text=True)
+    assert "部门: 水果部 → 蔬菜部" in body
+    assert "角色: 销售员 → 部门经理" in body
+    assert "department_id:" not in body
