@@ -5,11 +5,13 @@ import shutil
 import threading
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Department, Role, User
+from portal.models import Customer, Department, FollowUp
+from portal.seed import seed_demo_company
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -23,7 +25,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def served_portal(tmp_path_factory):
-    """The portal on 127.0.0.1 with its own SQLite database, stopped after the module."""
+    """The portal with the demo company on 127.0.0.1, its own SQLite database, stopped after the module."""
     from flask_migrate import upgrade
 
     instance = tmp_path_factory.mktemp("browser-instance")
@@ -33,20 +35,12 @@ def served_portal(tmp_path_factory):
     )
     with app.app_context():
         upgrade()
-        fruit, vegetables = Department(name="水果部"), Department(name="蔬菜部")
-        admin = User(username="admin", display_name="管理员", role=Role.ADMIN.value)
-        admin.set_password(PASSWORD)
-        db.session.add_all([fruit, vegetables, admin])
-        for username, department in (("fruit.seller", fruit), ("veg.seller", vegetables)):
-            user = User(username=username, display_name=username, role=Role.SALES.value, department=department)
-            user.set_password(PASSWORD)
-            db.session.add(user)
-        db.session.commit()
-        fruit_id = fruit.id
+        seed_demo_company(PASSWORD)
+        fruit_id = db.session.scalar(select(Department.id).where(Department.name == "水果部"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "fruit_id": fruit_id}
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "fruit_id": fruit_id, "app": app}
     server.shutdown()
     thread.join(timeout=10)
     with app.app_context():
@@ -63,9 +57,9 @@ def browser():
         browser.close()
 
 
-def _log_in(page, base_url):
+def _log_in(page, base_url, username="admin"):
     page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", "admin")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_url(f"{base_url}/**")
@@ -81,13 +75,13 @@ def test_login_and_htmx_filter_under_the_csp(served_portal, browser):
     assert page.locator("h1").inner_text() == "登录"
     _log_in(page, base_url)
     page.goto(f"{base_url}/admin/users")
-    assert "veg.seller" in page.locator("#user-rows").inner_text()
+    assert "zhao.min" in page.locator("#user-rows").inner_text()
     # htmx swaps the rows in place and pushes the filtered URL.
     page.select_option("select[name=department]", str(served_portal["fruit_id"]))
     page.wait_for_url(f"**/admin/users?*department={served_portal['fruit_id']}*", timeout=10_000)
     rows = page.locator("#user-rows")
-    rows.filter(has_not_text="veg.seller").wait_for(timeout=10_000)
-    assert "fruit.seller" in rows.inner_text()
+    rows.filter(has_not_text="zhao.min").wait_for(timeout=10_000)
+    assert "liu.yang" in rows.inner_text()
     assert problems == []
     page.close()
 
@@ -105,3 +99,29 @@ def test_navigation_folds_into_a_menu_on_a_phone(served_portal, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, "the page scrolls sideways on a phone"
     context.close()
+
+
+def test_inbound_call_registers_a_new_caller_in_one_form(served_portal, browser):
+    """A salesperson types the caller's number, sees no match, and logs the call with a new customer."""
+    base_url = served_portal["url"]
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    _log_in(page, base_url, "liu.yang")
+    page.click("header a[href='/calls/new']")
+    page.wait_for_url(f"{base_url}/calls/new")
+    page.keyboard.type("139 1234 5678")  # the search box has the focus
+    page.locator("#call-matches").filter(has_text="没有匹配的客户").wait_for(timeout=10_000)
+    page.fill("input[name=name]", "浦东新鲜果园")
+    page.fill("[name=summary]", "询问车厘子到货时间和价格")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    assert problems == []
+    with served_portal["app"].app_context():
+        customer = db.session.scalar(select(Customer).where(Customer.name == "浦东新鲜果园"))
+        assert customer is not None
+        assert "13912345678" in (customer.mobile_key, customer.phone_key)
+        call = db.session.scalar(select(FollowUp).where(FollowUp.customer_id == customer.id))
+        assert call.kind == "call_in" and call.summary == "询问车厘子到货时间和价格"
+        assert customer.owner.username == "liu.yang"
+    page.close()
