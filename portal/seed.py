@@ -1,7 +1,8 @@
 """Demo company for ``flask --app portal seed-demo``.
 
 Areas add their demo data by registering a function ``(accounts: dict[str, User]) -> None``
-with ``register_demo_seeder``; it runs after the departments and users exist.
+with ``register_demo_seeder(after=...)``; it runs after the departments and users exist, and after
+the seeders of the areas it names (follow-ups need the demo customers).
 """
 from typing import Callable
 
@@ -30,13 +31,32 @@ DEMO_ACCOUNTS = [
     ("zhou.jie", "周杰", Role.SALES, "蔬菜部"),
 ]
 
-_SEEDERS: list[Callable] = []
+_SEEDERS: dict[str, tuple[Callable, tuple[str, ...]]] = {}
 
 
-def register_demo_seeder(seeder: Callable) -> Callable:
-    if seeder not in _SEEDERS:
-        _SEEDERS.append(seeder)
-    return seeder
+def register_demo_seeder(area: str, after: tuple[str, ...] = ()):
+    """Register an area's demo seeder, to run after the seeders of the areas in ``after``."""
+
+    def decorator(seeder: Callable) -> Callable:
+        _SEEDERS[area] = (seeder, after)
+        return seeder
+
+    return decorator
+
+
+def _seeders_in_order() -> list[Callable]:
+    ordered: list[str] = []
+
+    def visit(area: str) -> None:
+        if area in ordered or area not in _SEEDERS:
+            return
+        for dependency in _SEEDERS[area][1]:
+            visit(dependency)
+        ordered.append(area)
+
+    for area in sorted(_SEEDERS):
+        visit(area)
+    return [_SEEDERS[area][0] for area in ordered]
 
 
 def seed_demo_company(password: str) -> list[User]:
@@ -56,7 +76,7 @@ def seed_demo_company(password: str) -> list[User]:
             db.session.add(user)
             accounts[username] = user
         db.session.flush()
-        for seeder in _SEEDERS:
+        for seeder in _seeders_in_order():
             seeder(accounts)
         db.session.commit()
     return list(accounts.values())

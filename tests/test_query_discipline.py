@@ -156,7 +156,16 @@ def test_page_two_of_the_list_costs_what_page_one_does(client, world):
     next_url = re.search(r'href="([^"]*after=[^"]*)"', body).group(1).replace("&amp;", "&")
     second = _statements(client, world, "admin", next_url, ROWS)
     assert len(second) == len(first)
-    assert not any("OFFSET" in sql and parameters and parameters[-1] for sql, parameters in second if "customers" in sql)
+    assert [_offset(sql, parameters) for sql, parameters in second if "FROM customers" in sql] == [0]
+
+
+def _offset(sql: str, parameters) -> int:
+    """The OFFSET a statement skips (SQLite's dialect writes ``OFFSET ?`` even for 0)."""
+    if "OFFSET" not in sql:
+        return 0
+    if isinstance(parameters, dict):
+        return next((value for key, value in parameters.items() if "offset" in key), 0)
+    return parameters[-1]
 
 
 def _full_scans(statement: str, parameters) -> list[str]:

@@ -10,7 +10,6 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.home import bp as home_bp
     from portal.blueprints.lists import bp as lists_bp
-    # After customers: the follow-up demo seeder reads the demo customers.
     from portal.blueprints.followups import bp as followups_bp
     from portal.blueprints.calls import bp as calls_bp
     from portal.blueprints.settings import bp as settings_bp

@@ -71,7 +71,7 @@ DEMO_CUSTOMERS = [
 ]
 
 
-@register_demo_seeder
+@register_demo_seeder("customers")
 def seed_customers(accounts: dict) -> None:
     """The lists of values and about thirty customers with contacts, spread over the salespeople."""
     ensure_default_grade_policies()

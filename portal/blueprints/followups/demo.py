@@ -54,7 +54,7 @@ def _next_date(index: int, last: bool, customer: Customer, happened_on: date, to
     return next_follow_up_for_grade(customer.intention_grade, happened_on) or today + timedelta(days=3 + index % 20)
 
 
-@register_demo_seeder
+@register_demo_seeder("followups", after=("customers",))
 def seed_follow_ups(accounts) -> None:
     """Grade policies, two to four follow-ups per demo customer, and a few birthdays this week."""
     ensure_default_grade_policies()

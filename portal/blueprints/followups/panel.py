@@ -5,7 +5,6 @@ from flask import url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 
 from portal.blueprints.followups.forms import FollowUpForm
 from portal.database import utcnow
@@ -26,11 +25,8 @@ MORE_ID = "follow-up-more"
 
 
 def customer_url(customer_id: int) -> str:
-    """The customer's page; its follow-up page where the customer register is not installed."""
-    try:
-        return url_for("customers.detail", customer_id=customer_id)
-    except BuildError:
-        return url_for("followups.index", customer_id=customer_id)
+    """The customer's page, where the follow-up panel lives."""
+    return url_for("customers.detail", customer_id=customer_id)
 
 
 def may_change(user, follow_up: FollowUp) -> bool:
