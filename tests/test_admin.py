@@ -232,3 +232,24 @@ def test_history_names_fields_and_referenced_records_in_words(client, make_user,
     assert "部门: 水果部 → 蔬菜部" in body
     assert "角色: 销售员 → 部门经理" in body
     assert "department_id:" not in body
+
+
+def test_after_a_conflict_saving_again_is_deliberate_and_works(client, make_user, make_department):
+    _admin(client, make_user)
+    fruit = make_department("水果部")
+    seller = make_user(Role.SALES, fruit, username="liu", display_name="刘洋")
+    opened_at = seller.version
+    client.post(f"/admin/users/{seller.id}", data={"display_name": "刘洋洋", "role": "sales", "department_id": fruit.id,
+                                                   "language": "zh_CN", "version": opened_at})
+    conflict = client.post(f"/admin/users/{seller.id}", data={"display_name": "刘阳", "role": "sales",
+                                                              "department_id": fruit.id, "language": "zh_CN",
+                                                              "version": opened_at})
+    assert conflict.status_code == 409
+    body = conflict.get_data(as_text=True)
+    current_version = body.split('id="version" name="version" type="hidden" value="', 1)[1].split('"', 1)[0]
+    assert 'value="刘阳"' in body  # what the user typed is kept
+    again = client.post(f"/admin/users/{seller.id}", data={"display_name": "刘阳", "role": "sales",
+                                                           "department_id": fruit.id, "language": "zh_CN",
+                                                           "version": current_version})
+    assert again.status_code == 302
+    assert db.session.get(User, seller.id).display_name == "刘阳"

@@ -14,7 +14,7 @@ from portal.blueprints.admin.forms import (
     UserEditForm,
 )
 from portal.blueprints.forms import ConfirmForm
-from portal.concurrency import StaleRecordError, check_version
+from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Department, Role, User
@@ -85,28 +85,22 @@ def user_edit(user_id: int):
     """Change a user's name, role, department and language."""
     user = _user_or_404(user_id)
     form = UserEditForm(obj=user)
-    conflict = None
     if request.method == "GET":
         form.department_id.data = user.department_id or 0
-        form.version.data = user.version
-    elif form.validate_on_submit():
-        try:
-            check_version(user, form.version.data)
-        except StaleRecordError as stale:
-            conflict = stale
-        else:
-            role_changed = user.role != form.role.data
-            user.display_name = form.display_name.data.strip()
-            user.role = form.role.data
-            user.department_id = form.department_id.data or None
-            user.language = form.language.data
-            if role_changed:
-                # New rights take effect at the next login, everywhere.
-                user.rotate_session_token()
-            db.session.commit()
-            flash(_("User %(name)s saved.", name=user.username), "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
-    status = 409 if conflict else (422 if request.method == "POST" else 200)
+    ready, conflict = submit_versioned(form, user)
+    if ready:
+        role_changed = user.role != form.role.data
+        user.display_name = form.display_name.data.strip()
+        user.role = form.role.data
+        user.department_id = form.department_id.data or None
+        user.language = form.language.data
+        if role_changed:
+            # New rights take effect at the next login, everywhere.
+            user.rotate_session_token()
+        db.session.commit()
+        flash(_("User %(name)s saved.", name=user.username), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    status = edit_status(form, conflict)
     return (
         render_template(
             "admin/user_form.html",
@@ -180,20 +174,13 @@ def department_edit(department_id: int):
     """Rename a department."""
     department = db.get_or_404(Department, department_id)
     form = DepartmentForm(obj=department, department=department)
-    conflict = None
-    if request.method == "GET":
-        form.version.data = department.version
-    elif form.validate_on_submit():
-        try:
-            check_version(department, form.version.data)
-        except StaleRecordError as stale:
-            conflict = stale
-        else:
-            department.name = form.name.data
-            db.session.commit()
-            flash(_("Department saved."), "success")
-            return redirect(url_for("admin.departments"))
-    status = 409 if conflict else (422 if request.method == "POST" else 200)
+    ready, conflict = submit_versioned(form, department)
+    if ready:
+        department.name = form.name.data
+        db.session.commit()
+        flash(_("Department saved."), "success")
+        return redirect(url_for("admin.departments"))
+    status = edit_status(form, conflict)
     return (
         render_template(
             "admin/department_form.html",

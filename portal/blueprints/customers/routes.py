@@ -24,7 +24,7 @@ from portal.blueprints.customers.queries import (
     visible_customer_ids,
 )
 from portal.blueprints.forms import ConfirmForm
-from portal.concurrency import StaleRecordError, check_version
+from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import STAGE_LABELS, Contact, Customer, Department, LookupKind, Role, User
@@ -152,29 +152,21 @@ def edit(customer_id: int):
     """Change a customer; a form opened before someone else saved answers 409 with their changes."""
     customer = _customer_or_404(customer_id)
     form = CustomerForm(obj=customer, user=current_user, customer=customer)
-    conflict = None
     duplicates = []
     if request.method == "GET":
-        form.version.data = customer.version
         form.customer_type_id.data = customer.customer_type_id or 0
         form.source_id.data = customer.source_id or 0
         form.intention_grade.data = customer.intention_grade or ""
-    elif form.validate_on_submit():
-        try:
-            check_version(customer, form.version.data)
-        except StaleRecordError as stale:
-            conflict = stale
-            # Saving again after reading the notice keeps what the user typed.
-            form.version.data = customer.version
-        else:
-            duplicates = _unconfirmed_duplicates(form, customer)
-            if not duplicates:
-                form.apply_to(customer)
-                _set_owner(customer, form)
-                refresh_keys(customer)
-                db.session.commit()
-                flash(_("Customer %(name)s saved.", name=customer.name), "success")
-                return redirect(url_for("customers.detail", customer_id=customer.id))
+    ready, conflict = submit_versioned(form, customer)
+    if ready:
+        duplicates = _unconfirmed_duplicates(form, customer)
+        if not duplicates:
+            form.apply_to(customer)
+            _set_owner(customer, form)
+            refresh_keys(customer)
+            db.session.commit()
+            flash(_("Customer %(name)s saved.", name=customer.name), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
     return _form_page(form, customer, duplicates, conflict)
 
 
@@ -293,19 +285,11 @@ def contact_edit(customer_id: int, contact_id: int):
     customer = _customer_or_404(customer_id)
     contact = _contact_or_404(customer, contact_id)
     form = ContactForm(obj=contact)
-    conflict = None
-    if request.method == "GET":
-        form.version.data = contact.version
-    elif form.validate_on_submit():
-        try:
-            check_version(contact, form.version.data)
-        except StaleRecordError as stale:
-            conflict = stale
-            form.version.data = contact.version
-        else:
-            form.apply_to(contact)
-            return _contacts_changed(customer, _("Contact %(name)s saved.", name=contact.name))
-    status = 409 if conflict else form_status(form)
+    ready, conflict = submit_versioned(form, contact)
+    if ready:
+        form.apply_to(contact)
+        return _contacts_changed(customer, _("Contact %(name)s saved.", name=contact.name))
+    status = edit_status(form, conflict)
     return _contacts_panel(customer, status, form=form, editing=contact.id, conflict=conflict)
 
 

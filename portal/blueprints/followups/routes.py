@@ -10,7 +10,7 @@ from portal.blueprints.followups import bp
 from portal.blueprints.followups.forms import FollowUpEditForm, FollowUpForm
 from portal.blueprints.followups.panel import MORE_ID, PANEL_ID, build_panel, customer_url, may_change
 from portal.blueprints.forms import ConfirmForm
-from portal.concurrency import StaleRecordError, check_version
+from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Customer, FollowUp
@@ -105,22 +105,16 @@ def edit(customer_id: int, follow_up_id: int):
     customer = _customer_or_404(customer_id)
     follow_up = _changeable_or_403(customer, follow_up_id)
     form = FollowUpEditForm(obj=follow_up, customer=customer)
-    conflict = None
     if request.method == "GET":
         form.happened_at.data = wall_clock(follow_up.happened_at)
-        form.version.data = follow_up.version
-    elif form.validate_on_submit():
-        try:
-            check_version(follow_up, form.version.data)
-        except StaleRecordError as stale:
-            conflict = stale
-        else:
-            _apply(form, follow_up, customer)
-            refresh_schedule(customer)
-            db.session.commit()
-            flash(_("Follow-up saved."), "success")
-            return redirect(customer_url(customer.id), 303)
-    status = 409 if conflict else (422 if request.method == "POST" else 200)
+    ready, conflict = submit_versioned(form, follow_up)
+    if ready:
+        _apply(form, follow_up, customer)
+        refresh_schedule(customer)
+        db.session.commit()
+        flash(_("Follow-up saved."), "success")
+        return redirect(customer_url(customer.id), 303)
+    status = edit_status(form, conflict)
     return (
         render_template(
             "followups/edit.html",

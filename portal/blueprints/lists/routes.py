@@ -1,5 +1,5 @@
 """Lists of values: add, rename, reorder and archive entries."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -9,7 +9,7 @@ from portal.audit import history_of
 from portal.blueprints.forms import ConfirmForm
 from portal.blueprints.lists import bp
 from portal.blueprints.lists.forms import LookupValueForm, MoveForm
-from portal.concurrency import StaleRecordError, check_version
+from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import LookupKind, LookupValue, Role
@@ -78,21 +78,13 @@ def edit(value_id: int):
     """Rename an entry; customers that use it show the new name."""
     value = _value_or_404(value_id)
     form = LookupValueForm(obj=value, kind=value.kind, value=value)
-    conflict = None
-    if request.method == "GET":
-        form.version.data = value.version
-    elif form.validate_on_submit():
-        try:
-            check_version(value, form.version.data)
-        except StaleRecordError as stale:
-            conflict = stale
-            form.version.data = value.version
-        else:
-            value.name = form.name.data
-            db.session.commit()
-            flash(_("%(name)s saved.", name=value.name), "success")
-            return redirect(url_for("lists.index", _anchor=value.kind))
-    status = 409 if conflict else (422 if request.method == "POST" else 200)
+    ready, conflict = submit_versioned(form, value)
+    if ready:
+        value.name = form.name.data
+        db.session.commit()
+        flash(_("%(name)s saved.", name=value.name), "success")
+        return redirect(url_for("lists.index", _anchor=value.kind))
+    status = edit_status(form, conflict)
     return (
         render_template(
             "lists/edit.html",

@@ -7,7 +7,7 @@ from portal.audit import history_of
 from portal.blueprints.forms import ConfirmForm
 from portal.blueprints.settings import bp
 from portal.blueprints.settings.forms import GradePolicyForm
-from portal.concurrency import StaleRecordError, check_version
+from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import FOLLOW_UP_KIND_LABELS, Customer, GradePolicy, Role
@@ -72,20 +72,13 @@ def grade_edit(policy_id: int):
     """Change a grade's interval, mode, description or order (the grade letter itself stays)."""
     policy = _policy_or_404(policy_id)
     form = GradePolicyForm(obj=policy, policy=policy)
-    conflict = None
-    if request.method == "GET":
-        form.version.data = policy.version
-    elif form.validate_on_submit():
-        try:
-            check_version(policy, form.version.data)
-        except StaleRecordError as stale:
-            conflict = stale
-        else:
-            _apply(form, policy)
-            db.session.commit()
-            flash(_("Grade %(grade)s saved.", grade=policy.grade), "success")
-            return redirect(url_for("settings.grades"), 303)
-    status = 409 if conflict else form_status(form)
+    ready, conflict = submit_versioned(form, policy)
+    if ready:
+        _apply(form, policy)
+        db.session.commit()
+        flash(_("Grade %(grade)s saved.", grade=policy.grade), "success")
+        return redirect(url_for("settings.grades"), 303)
+    status = edit_status(form, conflict)
     return (
         render_template(
             "settings/grade_form.html", policy=policy, form=form, conflict=conflict, history=history_of(policy)
