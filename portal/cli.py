@@ -4,6 +4,7 @@
     flask --app portal user list
     flask --app portal seed-demo [--password PASSWORD]
     flask --app portal backup
+    flask --app portal gen-data --size medium|large   (benchmark data; from a source checkout)
 """
 import sqlite3
 from datetime import datetime
@@ -99,3 +100,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup)
+    try:
+        from bench.generate import gen_data
+    except ImportError:  # installed without the source checkout's bench/ package
+        return
+    app.cli.add_command(gen_data)

@@ -1,0 +1,1 @@
+"""Performance benchmarks: a data generator and a runner (``python -m bench.run``)."""

@@ -1,0 +1,511 @@
+"""What the benchmark measures, each figure beside the baseline it is judged against.
+
+Pages and fragments are timed as warm requests through the Flask test client (median and p95).
+Baselines, measured in the same run on the same data:
+- a list fragment against the same fragment template rendered by a bare route from the rows the
+  real request loaded (preloaded: the bare route runs no SQL);
+- a page's ORM queries (the functions the route calls, each on a fresh session, rows hydrated)
+  against hand-written SQL (``text()``) returning the same rows — compared on medians.
+"""
+import gc
+import html
+import math
+import re
+import statistics
+import time
+from contextlib import contextmanager
+from urllib.parse import parse_qs, urlsplit
+
+from flask import g, make_response, render_template, template_rendered
+from sqlalchemy import Date, event, select, text
+from sqlalchemy.orm import joinedload
+
+from portal.database import UTCDateTime
+
+LIMITS = {
+    "fragment_ms": 100.0,
+    "page_ms": 200.0,
+    "fragment_over_baseline": 2.0,
+    "list_orm_over_sql": 1.3,
+    "page_orm_over_sql": 2.0,
+    "fragment_bytes_share": 0.25,
+    "large_over_medium": 1.2,
+}
+REPEAT = {"request": 50, "baseline": 50, "query": 60}
+WARMUP = 3
+ROWS_TARGET = "customer-rows"
+HX_ROWS = {"HX-Request": "true", "HX-Target": ROWS_TARGET}
+DEEP_PAGE = 50
+_NEXT_LINK = re.compile(r'href="([^"]*[?&;]after=[^"]*)"')
+
+# key -> (template, context, user) for the bare baseline route
+PRELOADED: dict[str, tuple] = {}
+
+
+def entry(name: str, value: float, unit: str, limit: float | None = None) -> dict:
+    return {"name": name, "value": round(value, 3), "unit": unit, "limit": limit}
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def timed(action, count: int) -> list[float]:
+    """Milliseconds of ``count`` calls of ``action`` after a warm-up."""
+    for _ in range(WARMUP):
+        action()
+    gc.collect()
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+class Statements:
+    """Counts SQL statements sent to the database while ``recording``."""
+
+    def __init__(self, engine):
+        self.recorded: list[str] = []
+        self.active = False
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, _parameters, _context, _executemany):
+        if self.active:
+            self.recorded.append(statement)
+
+    @contextmanager
+    def recording(self):
+        self.recorded = []
+        self.active = True
+        try:
+            yield self
+        finally:
+            self.active = False
+
+
+def make_app(url: str, instance_path: str):
+    from portal import create_app
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "PROPAGATE_EXCEPTIONS": True,
+        },
+        instance_path=instance_path,
+    )
+    app.add_url_rule("/_bench/render/<key>", "bench_render", _render_preloaded)
+    return app
+
+
+def _render_preloaded(key: str):
+    """The bare baseline: the same template and rows, no login lookup, no SQL."""
+    template, context, user = PRELOADED[key]
+    g._login_user = user
+    response = make_response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+class Bench:
+    def __init__(self, url: str, facts: dict, repeat: int | None, instance_path: str):
+        from portal.extensions import db
+
+        self.app = make_app(url, instance_path)
+        self.facts = facts
+        self.repeat = repeat
+        self.results: list[dict] = []
+        self.db = db
+        with self.app.app_context():
+            self.statements = Statements(db.engine)
+        self.users = {}
+        self.clients = {}
+        self._processor_keys = self._context_processor_keys()
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def count(self, kind: str) -> int:
+        return self.repeat or REPEAT[kind]
+
+    def add(self, name, value, unit, limit=None):
+        self.results.append(entry(name, value, unit, limit))
+
+    def user(self, role: str):
+        """The generated account for ``role`` (sales, head, admin), loaded once and kept detached."""
+        if role not in self.users:
+            from portal.models import User
+
+            with self.app.app_context():
+                user = self.db.session.scalar(select(User).where(User.username == self.facts[role]))
+                self.db.session.expunge(user)
+            self.users[role] = user
+        return self.users[role]
+
+    def client(self, role: str):
+        """A test client logged in as ``role`` through the session, as the test suite does."""
+        if role not in self.clients:
+            client = self.app.test_client()
+            with client.session_transaction() as session:
+                session["_user_id"] = self.user(role).session_token
+                session["_fresh"] = True
+            self.clients[role] = client
+        return self.clients[role]
+
+    def get(self, role: str, url: str, headers=None):
+        response = self.client(role).get(url, headers=headers or {})
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} as {role} answered {response.status_code}")
+        return response
+
+    def statements_of(self, role: str, url: str, headers=None) -> list[str]:
+        with self.statements.recording() as recorder:
+            self.get(role, url, headers)
+        return list(recorder.recorded)
+
+    def request_figures(self, name: str, role: str, url: str, headers=None, limit_ms: float | None = None) -> dict:
+        """Median, p95 and statements of GET ``url``; returns the figures for ratios."""
+        response = self.get(role, url, headers)
+        samples = timed(lambda: self.get(role, url, headers), self.count("request"))
+        statements = len(self.statements_of(role, url, headers))
+        figures = {"median": statistics.median(samples), "p95": p95(samples), "bytes": len(response.data)}
+        self.add(f"{name}.median", figures["median"], "ms")
+        self.add(f"{name}.p95", figures["p95"], "ms", limit_ms)
+        self.add(f"{name}.statements", statements, "statements")
+        return figures
+
+    def _context_processor_keys(self) -> set[str]:
+        with self.app.test_request_context():
+            context = {}
+            self.app.update_template_context(context)
+        return set(context)
+
+    def preload(self, key: str, role: str, url: str, headers) -> None:
+        """Keep the template and context the real request rendered, for the bare route."""
+        seen = []
+
+        def record(_sender, template, context, **_extra):
+            seen.append((template.name, dict(context)))
+
+        template_rendered.connect(record, self.app)
+        try:
+            self.get(role, url, headers)
+        finally:
+            template_rendered.disconnect(record, self.app)
+        template, context = seen[0]
+        user = context.get("current_user")
+        view_context = {k: v for k, v in context.items() if k not in self._processor_keys}
+        PRELOADED[key] = (template, view_context, user)
+
+    def query_figures(self, orm, sql, same) -> tuple[float, float]:
+        """Medians (ms) of the ORM work and of the hand-written SQL, each on a fresh session.
+
+        ``same(orm_result, sql_result)`` checks both found the same rows.
+        """
+        session = self.db.session
+        with self.app.test_request_context():
+            orm_result, sql_result = orm(), sql()
+            if not same(orm_result, sql_result):
+                raise RuntimeError("the ORM query and the hand-written SQL disagree")
+
+            def fresh(action):
+                def run():
+                    session.remove()
+                    started = time.perf_counter()
+                    action()
+                    return (time.perf_counter() - started) * 1000
+
+                return run
+
+            orm_ms = self._timed_inner(fresh(orm), self.count("query"))
+            sql_ms = self._timed_inner(fresh(sql), self.count("query"))
+            session.remove()
+        return statistics.median(orm_ms), statistics.median(sql_ms)
+
+    @staticmethod
+    def _timed_inner(run, count: int) -> list[float]:
+        for _ in range(WARMUP):
+            run()
+        gc.collect()
+        return [run() for _ in range(count)]
+
+    # --- scenarios --------------------------------------------------------------------------
+
+    def customer_list(self) -> None:
+        from flask import url_for
+
+        term = self.facts["search_term"]
+        variants = {"first": {}, "page50": {}, "filtered": {"stage": "intended", "grade": "A"}, "search": {"q": term}}
+        for role in ("sales", "admin"):
+            for variant, args in variants.items():
+                with self.app.test_request_context():
+                    url = url_for("customers.index", **args)
+                if variant == "page50":
+                    url, page_number = self.follow_pages(role, url, DEEP_PAGE)
+                    self.add(f"list.{role}.page50.page_number", page_number, "page")
+                name = f"list.{role}.{variant}"
+                page = self.request_figures(f"{name}.page", role, url, None, LIMITS["page_ms"])
+                fragment = self.request_figures(f"{name}.fragment", role, url, HX_ROWS, LIMITS["fragment_ms"])
+                self.preload(name, role, url, HX_ROWS)
+                baseline_url = f"/_bench/render/{name}"
+                with self.statements.recording() as recorder:
+                    self.get(role, baseline_url, HX_ROWS)
+                if recorder.recorded:
+                    raise RuntimeError(f"the bare baseline of {name} ran SQL: {recorder.recorded}")
+                baseline = timed(lambda: self.get(role, baseline_url, HX_ROWS), self.count("baseline"))
+                self.add(f"{name}.baseline.p95", p95(baseline), "ms")
+                self.add(f"{name}.fragment.over_baseline", fragment["p95"] / p95(baseline), "ratio", LIMITS["fragment_over_baseline"])
+                self.add(f"{name}.fragment.bytes", fragment["bytes"], "bytes")
+                self.add(f"{name}.page.bytes", page["bytes"], "bytes")
+                self.add(f"{name}.fragment.bytes_share", fragment["bytes"] / page["bytes"], "ratio", LIMITS["fragment_bytes_share"])
+                query_args = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+                orm_ms, sql_ms = self.query_figures(*self.list_queries(role, query_args))
+                self.add(f"{name}.query.orm_median", orm_ms, "ms")
+                self.add(f"{name}.query.sql_median", sql_ms, "ms")
+                self.add(f"{name}.query.orm_over_sql", orm_ms / sql_ms, "ratio", LIMITS["list_orm_over_sql"])
+
+    def follow_pages(self, role: str, url: str, page: int) -> tuple[str, int]:
+        """The URL of page ``page`` reached by following the keyset "Next" link (or the last page)."""
+        reached = 1
+        while reached < page:
+            match = _NEXT_LINK.search(self.get(role, url, HX_ROWS).get_data(as_text=True))
+            if not match:
+                break
+            url = html.unescape(match.group(1))
+            reached += 1
+        return url, reached
+
+    def list_queries(self, role: str, args: dict):
+        from portal.blueprints.customers.queries import PAGE_SIZE, CustomerFilters, list_customers
+
+        user = self.user(role)
+        filters = CustomerFilters.from_args(args)
+        after = args.get("after")
+
+        def orm():
+            return list_customers(user, filters, after)
+
+        where, params = ["c.archived_at IS NULL"], {"limit": PAGE_SIZE + 1}
+        where += _scope_sql(user, params)
+        if filters.stage:
+            where.append("c.stage = :stage")
+            params["stage"] = filters.stage
+        if filters.grade:
+            where.append("c.intention_grade = :grade")
+            params["grade"] = filters.grade
+        for number, term in enumerate(filters.q.lower().split()):
+            where.append(f"c.search_text LIKE :term{number}")
+            params[f"term{number}"] = f"%{term}%"
+        if after:
+            where.append("c.id < :after")
+            params["after"] = int(after)
+        statement = text(
+            "SELECT c.id, c.name, c.stage, c.intention_grade, c.region, c.phone, c.mobile, c.customer_type_id,"
+            " c.next_follow_up_on, u.display_name AS owner_name"
+            " FROM customers c JOIN users u ON u.id = c.owner_id"
+            f" WHERE {' AND '.join(where)} ORDER BY c.id DESC LIMIT :limit"
+        ).columns(next_follow_up_on=Date)
+
+        def sql():
+            return self.db.session.execute(statement, params).all()
+
+        def same(page, rows):
+            return [customer.id for customer in page.rows] == [row.id for row in rows[:PAGE_SIZE]]
+
+        return orm, sql, same
+
+    def customer_page(self) -> None:
+        from flask import url_for
+
+        customer_id = self.facts["focus_customer_id"]
+        with self.app.test_request_context():
+            url = url_for("customers.detail", customer_id=customer_id)
+        self.request_figures("customer_page.sales.page", "sales", url, None, LIMITS["page_ms"])
+        orm_ms, sql_ms = self.query_figures(*self.customer_page_queries(customer_id))
+        self.add("customer_page.sales.query.orm_median", orm_ms, "ms")
+        self.add("customer_page.sales.query.sql_median", sql_ms, "ms")
+        self.add("customer_page.sales.query.orm_over_sql", orm_ms / sql_ms, "ratio", LIMITS["page_orm_over_sql"])
+
+    def customer_page_queries(self, customer_id: int):
+        from portal.access import get_scoped_or_404
+        from portal.audit import history_of
+        from portal.blueprints.followups.panel import PAGE_SIZE, build_panel
+        from portal.models import Customer
+
+        user = self.user("sales")
+        options = (
+            joinedload(Customer.owner),
+            joinedload(Customer.department),
+            joinedload(Customer.customer_type),
+            joinedload(Customer.source),
+        )
+
+        def orm():
+            customer = get_scoped_or_404(Customer, customer_id, user, options=options)
+            contacts = [contact for contact in customer.contacts if contact.archived_at is None]
+            history = history_of(customer)
+            panel = build_panel(customer, with_form=False)
+            return customer, contacts, history, panel
+
+        params = {"customer_id": customer_id, "limit": PAGE_SIZE + 1, "user_id": user.id}
+        customer_sql = text(
+            "SELECT c.*, u.display_name AS owner_name, d.name AS department_name, t.name AS type_name,"
+            " s.name AS source_name FROM customers c JOIN users u ON u.id = c.owner_id"
+            " JOIN departments d ON d.id = c.department_id"
+            " LEFT JOIN lookup_values t ON t.id = c.customer_type_id LEFT JOIN lookup_values s ON s.id = c.source_id"
+            " WHERE c.id = :customer_id AND c.owner_id = :user_id"
+        ).columns(next_follow_up_on=Date, last_follow_up_at=UTCDateTime, created_at=UTCDateTime, updated_at=UTCDateTime)
+        contacts_sql = text(
+            "SELECT * FROM contacts WHERE customer_id = :customer_id AND archived_at IS NULL ORDER BY id"
+        ).columns(birthday=Date)
+        history_sql = text(
+            "SELECT a.*, u.display_name FROM audit_entries a LEFT JOIN users u ON u.id = a.user_id"
+            " WHERE a.record_type = 'customers' AND a.record_id = :customer_id ORDER BY a.id DESC LIMIT 100"
+        ).columns(created_at=UTCDateTime)
+        policy_sql = text("SELECT * FROM grade_policies WHERE grade = :grade AND archived_at IS NULL")
+        timeline_sql = text(
+            "SELECT f.id, f.kind, f.happened_at, f.summary, f.outcome, f.next_step, f.next_follow_up_on, f.user_id,"
+            " u.display_name AS user_name, ct.name AS contact_name"
+            " FROM follow_ups f JOIN users u ON u.id = f.user_id LEFT JOIN contacts ct ON ct.id = f.contact_id"
+            " WHERE f.customer_id = :customer_id AND f.archived_at IS NULL"
+            " ORDER BY f.happened_at DESC, f.id DESC LIMIT :limit"
+        ).columns(happened_at=UTCDateTime, next_follow_up_on=Date)
+
+        def sql():
+            execute = self.db.session.execute
+            customer = execute(customer_sql, params).one()
+            return (
+                customer,
+                execute(contacts_sql, params).all(),
+                execute(history_sql, params).all(),
+                execute(policy_sql, {"grade": customer.intention_grade}).all(),
+                execute(timeline_sql, params).all(),
+            )
+
+        def same(orm_result, rows):
+            customer, contacts, history, panel = orm_result
+            entries = [entry.id for entry in panel.entries]
+            return (
+                customer.id == rows[0].id
+                and [contact.id for contact in contacts] == [row.id for row in rows[1]]
+                and [item.id for item in history] == [row.id for row in rows[2]]
+                and entries == [row.id for row in rows[4]][: len(entries)]
+                and (panel.more_before is not None) == (len(rows[4]) > len(entries))
+            )
+
+        return orm, sql, same
+
+    def my_day(self) -> None:
+        from flask import url_for
+
+        with self.app.test_request_context():
+            url = url_for("home.index")
+        for role in ("sales", "head"):
+            self.request_figures(f"my_day.{role}.page", role, url, None, LIMITS["page_ms"])
+            orm_ms, sql_ms = self.query_figures(*self.my_day_queries(role))
+            self.add(f"my_day.{role}.query.orm_median", orm_ms, "ms")
+            self.add(f"my_day.{role}.query.sql_median", sql_ms, "ms")
+            self.add(f"my_day.{role}.query.orm_over_sql", orm_ms / sql_ms, "ratio", LIMITS["page_orm_over_sql"])
+
+    def my_day_queries(self, role: str):
+        from portal.blueprints.followups.reminders import (
+            BIRTHDAY_DAYS,
+            LIST_LIMIT,
+            due_follow_ups,
+            team_workload,
+            upcoming_birthdays,
+        )
+        from portal.rules.followups import birthday_window, company_today
+
+        user = self.user(role)
+        head = role == "head"
+
+        def orm():
+            today = company_today()
+            due = due_follow_ups(user, today)
+            workload = team_workload(user.department_id, today) if head else []
+            return due, workload, upcoming_birthdays(user, today)
+
+        scope_params: dict = {}
+        scope = " AND ".join(_scope_sql(user, scope_params))
+        listed = (
+            "SELECT c.id, c.name, c.intention_grade, c.mobile, c.phone, c.last_follow_up_at, c.next_follow_up_on,"
+            " u.display_name AS owner_name FROM customers c JOIN users u ON u.id = c.owner_id"
+            f" WHERE {scope} AND c.archived_at IS NULL"
+        )
+        types = {"next_follow_up_on": Date, "last_follow_up_at": UTCDateTime}
+        due_sql = text(f"{listed} AND c.next_follow_up_on = :today ORDER BY c.name, c.id LIMIT :limit").columns(**types)
+        overdue_sql = text(
+            f"{listed} AND c.next_follow_up_on < :today ORDER BY c.next_follow_up_on, c.id LIMIT :limit"
+        ).columns(**types)
+        counts_sql = text(
+            "SELECT coalesce(sum(CASE WHEN c.next_follow_up_on = :today THEN 1 ELSE 0 END), 0),"
+            " coalesce(sum(CASE WHEN c.next_follow_up_on < :today THEN 1 ELSE 0 END), 0)"
+            f" FROM customers c WHERE {scope} AND c.archived_at IS NULL AND c.next_follow_up_on <= :today"
+        )
+        workload_sql = text(
+            "SELECT u.display_name, coalesce(sum(CASE WHEN c.next_follow_up_on = :today THEN 1 ELSE 0 END), 0) AS due,"
+            " coalesce(sum(CASE WHEN c.next_follow_up_on < :today THEN 1 ELSE 0 END), 0) AS overdue"
+            " FROM users u LEFT JOIN customers c ON c.owner_id = u.id AND c.department_id = :department_id"
+            " AND c.archived_at IS NULL AND c.next_follow_up_on <= :today"
+            " WHERE u.department_id = :department_id AND u.active = true AND u.role IN ('sales', 'head')"
+            " GROUP BY u.id, u.display_name ORDER BY overdue DESC, u.display_name"
+        )
+        birthdays_sql = (
+            "SELECT ct.id, ct.name, ct.title, ct.birthday_md, c.id AS customer_id, c.name AS customer_name"
+            " FROM contacts ct JOIN customers c ON c.id = ct.customer_id"
+            f" WHERE {{window}} AND ct.archived_at IS NULL AND c.archived_at IS NULL AND {scope}"
+            " ORDER BY CASE WHEN ct.birthday_md >= :start THEN 0 ELSE 1 END, ct.birthday_md, ct.name LIMIT :limit"
+        )
+
+        def sql():
+            today = company_today()
+            start, end = birthday_window(today, BIRTHDAY_DAYS)
+            window = "ct.birthday_md BETWEEN :start AND :end" if start <= end else "(ct.birthday_md >= :start OR ct.birthday_md <= :end)"
+            params = {**scope_params, "today": today, "limit": LIST_LIMIT, "start": start, "end": end,
+                      "department_id": user.department_id}
+            execute = self.db.session.execute
+            return (
+                execute(due_sql, params).all(),
+                execute(overdue_sql, params).all(),
+                execute(counts_sql, params).one(),
+                execute(workload_sql, params).all() if head else [],
+                execute(text(birthdays_sql.format(window=window)), params).all(),
+            )
+
+        def same(orm_result, rows):
+            due, workload, birthdays = orm_result
+            return (
+                [customer.id for customer in due.due_today] == [row.id for row in rows[0]]
+                and [customer.id for customer, _days in due.overdue] == [row.id for row in rows[1]]
+                and (due.due_count, due.overdue_count) == tuple(rows[2])
+                and [(row.label, row.due_today, row.overdue) for row in workload] == [tuple(row) for row in rows[3]]
+                and [contact.id for contact, _days in birthdays] == [row.id for row in rows[4]]
+            )
+
+        return orm, sql, same
+
+
+def _scope_sql(user, params: dict) -> list[str]:
+    """The hand-written form of ``portal.access.scope_clause`` for customers."""
+    if user.role == "sales":
+        params["user_id"] = user.id
+        return ["c.owner_id = :user_id"]
+    if user.role == "head":
+        params["department_id"] = user.department_id
+        return ["c.department_id = :department_id"]
+    return []
+
+
+def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
+    """Every figure of one run (without size and database, which the runner adds)."""
+    bench = Bench(url, facts, repeat, instance_path)
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day):
+        started = time.perf_counter()
+        scenario()
+        print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)
+    return bench.results
