@@ -5,6 +5,7 @@ transactions opened with ``BEGIN IMMEDIATE`` — with a plain deferred ``BEGIN``
 reads and then writes fails with SQLITE_BUSY under concurrent writers whatever the timeout.
 """
 import sqlite3
+import time
 from datetime import datetime, timezone
 
 from flask import has_request_context, request
@@ -14,6 +15,8 @@ from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+SQLITE_OPTIMIZE_EVERY_SECONDS = 3600
+_last_sqlite_optimize = {"at": float("-inf")}
 
 
 @event.listens_for(Engine, "connect")
@@ -39,6 +42,26 @@ def _begin_sqlite_transaction(connection):
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "checkin")
+def _optimize_sqlite_now_and_then(dbapi_connection, _record):
+    """Keep the query planner's statistics fresh: SQLite has no autovacuum to do it.
+
+    Without statistics the planner picked a department's 25,000 customers over the contacts'
+    birthday index for My day (92 ms); after ``PRAGMA optimize`` the same query took 4 ms. The
+    pragma only analyses tables whose statistics are missing or stale, so hourly is cheap.
+    """
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    now = time.monotonic()
+    if now - _last_sqlite_optimize["at"] < SQLITE_OPTIMIZE_EVERY_SECONDS:
+        return
+    _last_sqlite_optimize["at"] = now
+    try:
+        dbapi_connection.execute("PRAGMA optimize")
+    except sqlite3.Error:
+        pass  # best effort: a busy database is optimised an hour later
 
 
 def utcnow() -> datetime:

@@ -127,3 +127,20 @@ def test_server_error_page_rolls_back_and_explains(tmp_path):
         db.engine.dispose()
     assert response.status_code == 500
     assert "系统出错了" in response.get_data(as_text=True)
+
+
+def test_sqlite_statistics_are_refreshed_when_a_connection_returns(tmp_path, monkeypatch):
+    from portal import database
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'stats.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (a INTEGER, b INTEGER)"))
+        connection.execute(text("CREATE INDEX ix_t_a ON t (a)"))
+        connection.execute(text("INSERT INTO t VALUES (1, 2), (3, 4)"))
+    monkeypatch.setitem(database._last_sqlite_optimize, "at", float("-inf"))
+    with engine.connect() as connection:
+        connection.execute(text("SELECT b FROM t WHERE a = 1")).all()
+    with engine.connect() as connection:
+        analysed = connection.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar()
+    engine.dispose()
+    assert analysed == 1

@@ -4,12 +4,11 @@ from dataclasses import dataclass, field
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload
 
 from portal.blueprints.followups.forms import FollowUpForm
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import FOLLOW_UP_KIND_LABELS, Customer, FollowUp, FollowUpKind, GradePolicy, Role
+from portal.models import FOLLOW_UP_KIND_LABELS, Contact, Customer, FollowUp, FollowUpKind, GradePolicy, Role, User
 from portal.rules.followups import (
     company_today,
     days_overdue,
@@ -38,12 +37,25 @@ def timeline(customer_id: int, before: FollowUp | None = None, size: int = PAGE_
     """Up to ``size`` active follow-ups older than ``before`` (keyset on time, then id), newest first,
     and the last one shown when more remain (the next page's cursor), else None.
 
-    One statement on the (customer_id, happened_at) index, authors and contacts joined in.
+    One statement on the (customer_id, happened_at) index with the author's and the contact's
+    names joined in; rows carry only what the timeline shows (a customer may have hundreds).
     """
     stmt = (
-        select(FollowUp)
+        select(
+            FollowUp.id,
+            FollowUp.user_id,
+            FollowUp.kind,
+            FollowUp.happened_at,
+            FollowUp.summary,
+            FollowUp.outcome,
+            FollowUp.next_step,
+            FollowUp.next_follow_up_on,
+            User.display_name.label("author_name"),
+            Contact.name.label("contact_name"),
+        )
+        .join(User, User.id == FollowUp.user_id)
+        .outerjoin(Contact, Contact.id == FollowUp.contact_id)
         .where(FollowUp.customer_id == customer_id, FollowUp.archived_at.is_(None))
-        .options(joinedload(FollowUp.user), joinedload(FollowUp.contact))
         .order_by(FollowUp.happened_at.desc(), FollowUp.id.desc())
         .limit(size + 1)
     )
@@ -54,7 +66,7 @@ def timeline(customer_id: int, before: FollowUp | None = None, size: int = PAGE_
                 and_(FollowUp.happened_at == before.happened_at, FollowUp.id < before.id),
             )
         )
-    rows = list(db.session.scalars(stmt))
+    rows = db.session.execute(stmt).all()
     if len(rows) > size:
         return rows[:size], rows[size - 1]
     return rows, None
@@ -73,7 +85,7 @@ def new_follow_up_form(customer: Customer, policy: GradePolicy | None) -> Follow
 class Panel:
     customer: Customer
     form: FollowUpForm | None
-    entries: list[FollowUp]
+    entries: list  # rows of ``timeline``
     more_before: FollowUp | None
     policy: GradePolicy | None
     saved: bool = False
@@ -95,9 +107,11 @@ def build_panel(customer: Customer, form=None, *, before=None, with_form: bool =
     """Everything ``followups/_panel.html`` shows for ``customer``."""
     policy = None
     if with_form:
-        if ensure_default_grade_policies():
-            db.session.commit()
         policy = policy_for_grade(customer.intention_grade)
+        # A first run has no policies yet; looking only then keeps the page at one lookup.
+        if policy is None and ensure_default_grade_policies():
+            db.session.commit()
+            policy = policy_for_grade(customer.intention_grade)
         form = form or new_follow_up_form(customer, policy)
     entries, more_before = timeline(customer.id, before)
     return Panel(customer, form if with_form else None, entries, more_before, policy, saved)

@@ -10,7 +10,7 @@ from datetime import date
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from portal.access import scope_clause
 from portal.extensions import db
@@ -23,11 +23,22 @@ BIRTHDAY_DAYS = 7
 CUSTOMER_ROLES = (Role.SALES.value, Role.HEAD.value)
 
 
+DUE_COLUMNS = (
+    Customer.id,
+    Customer.name,
+    Customer.intention_grade,
+    Customer.mobile,
+    Customer.phone,
+    Customer.last_follow_up_at,
+    Customer.next_follow_up_on,
+)
+
+
 @dataclass
 class DueFollowUps:
     today: date
-    due_today: list[Customer]
-    overdue: list[tuple[Customer, int]]  # (customer, days overdue), oldest first
+    due_today: list  # rows of DUE_COLUMNS
+    overdue: list[tuple]  # (row, days overdue), oldest first
     due_count: int
     overdue_count: int
     limit: int
@@ -44,11 +55,12 @@ def due_follow_ups(user, today: date, limit: int = LIST_LIMIT) -> DueFollowUps:
     ``days_overdue = today − next_follow_up_on``; each list is cut at ``limit``. Three statements.
     """
     in_scope = and_(scope_clause(Customer, user), Customer.archived_at.is_(None))
-    listed = select(Customer).where(in_scope).options(joinedload(Customer.owner))
-    due_today = db.session.scalars(
+    # Only the columns the lists show: up to 2 × ``limit`` rows on every visit to My day.
+    listed = select(*DUE_COLUMNS, User.display_name.label("owner_name")).join(User, User.id == Customer.owner_id).where(in_scope)
+    due_today = db.session.execute(
         listed.where(Customer.next_follow_up_on == today).order_by(Customer.name, Customer.id).limit(limit)
     ).all()
-    overdue = db.session.scalars(
+    overdue = db.session.execute(
         listed.where(Customer.next_follow_up_on < today)
         .order_by(Customer.next_follow_up_on, Customer.id)
         .limit(limit)
