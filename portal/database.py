@@ -49,8 +49,9 @@ def _optimize_sqlite_now_and_then(dbapi_connection, _record):
     """Keep the query planner's statistics fresh: SQLite has no autovacuum to do it.
 
     Without statistics the planner picked a department's 25,000 customers over the contacts'
-    birthday index for My day (92 ms); after ``PRAGMA optimize`` the same query took 4 ms. The
-    pragma only analyses tables whose statistics are missing or stale, so hourly is cheap.
+    birthday index for My day (92 ms); with them the same query took 4 ms. A database never
+    analysed gets a full ``ANALYZE`` once (0.9 s at 100,000 customers); after that, hourly
+    ``PRAGMA optimize`` re-analyses only the tables that grew.
     """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -59,7 +60,10 @@ def _optimize_sqlite_now_and_then(dbapi_connection, _record):
         return
     _last_sqlite_optimize["at"] = now
     try:
-        dbapi_connection.execute("PRAGMA optimize")
+        analysed = dbapi_connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+        ).fetchone()
+        dbapi_connection.execute("PRAGMA optimize" if analysed else "ANALYZE")
     except sqlite3.Error:
         pass  # best effort: a busy database is optimised an hour later
 
