@@ -90,8 +90,8 @@ def _build(url: str, size: str) -> dict:
         facts = generate(size, db.engine, tz=TIMEZONE)
         # A running portal keeps statistics fresh (autovacuum; hourly PRAGMA optimize on SQLite):
         # measure with the statistics it would have.
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+        with db.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
         db.engine.dispose()
     return facts
 

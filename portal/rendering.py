@@ -4,7 +4,10 @@ htmx 2 sends ``HX-Request`` on boosted navigation and history restores too, so a
 ``if htmx`` would serve a fragment where a whole page is wanted. A fragment is returned only when
 the request targets the element the fragment fills.
 """
+from datetime import datetime
+
 from flask import make_response, render_template, request
+from flask_babel import to_user_timezone
 
 from portal.extensions import htmx
 
@@ -26,3 +29,22 @@ def render_page_or_fragment(page_template: str, fragment_template: str, target_i
 def form_status(form) -> int:
     """422 when a submitted form has errors (htmx is configured to swap it), else 200."""
     return 422 if request.method == "POST" and form.errors else 200
+
+
+def day(value) -> str:
+    """``YYYY-MM-DD``: a date as is, an aware datetime in the company's time zone.
+
+    Cheaper than Babel's pattern formatting, which matters in lists of hundreds of rows.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return value.strftime("%Y-%m-%d")
+
+
+def minute(value: datetime | None) -> str:
+    """``YYYY-MM-DD HH:MM`` of an aware datetime in the company's time zone."""
+    if value is None:
+        return ""
+    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")

@@ -144,3 +144,16 @@ def test_sqlite_statistics_are_refreshed_when_a_connection_returns(tmp_path, mon
         analysed = connection.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar()
     engine.dispose()
     assert analysed == 1
+
+
+def test_dates_are_shown_in_the_company_time_zone(app):
+    from datetime import date, datetime, timezone
+
+    from portal.rendering import day, minute
+
+    late_evening_utc = datetime(2026, 11, 22, 17, 30, tzinfo=timezone.utc)  # 01:30 next day in Shanghai
+    with app.test_request_context("/"):
+        assert day(late_evening_utc) == "2026-11-23"
+        assert minute(late_evening_utc) == "2026-11-23 01:30"
+        assert day(date(2026, 1, 5)) == "2026-01-05"
+        assert day(None) == "" and minute(None) == ""
