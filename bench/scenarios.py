@@ -18,7 +18,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import g, make_response, render_template, template_rendered
 from sqlalchemy import Date, event, select, text
-from sqlalchemy.orm import joinedload
 
 from portal.database import UTCDateTime
 
@@ -333,16 +332,12 @@ class Bench:
     def customer_page_queries(self, customer_id: int):
         from portal.access import get_scoped_or_404
         from portal.audit import history_of
+        from portal.blueprints.customers.routes import DETAIL_OPTIONS
         from portal.blueprints.followups.panel import PAGE_SIZE, build_panel
         from portal.models import Customer
 
         user = self.user("sales")
-        options = (
-            joinedload(Customer.owner),
-            joinedload(Customer.department),
-            joinedload(Customer.customer_type),
-            joinedload(Customer.source),
-        )
+        options = DETAIL_OPTIONS
 
         def orm():
             customer = get_scoped_or_404(Customer, customer_id, user, options=options)

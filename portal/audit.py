@@ -12,10 +12,11 @@ from enum import Enum
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.database import utcnow
 from portal.extensions import db
+from portal.models.accounts import User
 from portal.models.audit import AuditEntry
 from portal.models.base import AuditedMixin
 
@@ -157,6 +158,7 @@ def history_of(record, limit: int = 100) -> list[AuditEntry]:
     stmt = (
         select(AuditEntry)
         .where(AuditEntry.record_type == record.__tablename__, AuditEntry.record_id == record.id)
+        .options(joinedload(AuditEntry.user).load_only(User.display_name))
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     )
