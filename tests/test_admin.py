@@ -253,3 +253,13 @@ def test_after_a_conflict_saving_again_is_deliberate_and_works(client, make_user
                                                            "version": current_version})
     assert again.status_code == 302
     assert db.session.get(User, seller.id).display_name == "刘阳"
+
+
+def test_filter_form_keeps_the_chosen_filters(client, make_user, make_department):
+    _admin(client, make_user)
+    fruit = make_department("水果部")
+    make_department("蔬菜部")
+    body = client.get(f"/admin/users?department={fruit.id}&role=head").get_data(as_text=True)
+    assert f'<option value="{fruit.id}" selected>水果部</option>' in body
+    assert '<option value="head" selected>' in body
+    assert body.count(" selected>") == 3  # department, role and the default status
