@@ -260,3 +260,39 @@ def test_form_post_with_token_from_the_page_is_accepted(client, make_user, csrf_
     make_user(Role.SALES, username="liu")
     response = client.post("/login", data={"username": "liu", "password": TEST_PASSWORD, "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_login_limits_are_shared_by_workers_through_redis(tmp_path, monkeypatch):
+    """Two app processes behind one load balancer count failed logins together in Redis."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    config = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database, "WTF_CSRF_ENABLED": False,
+              "RATELIMIT_STORAGE_URI": url, "LOGIN_LIMIT_PER_USERNAME": "3 per 5 minutes"}
+    first, second = create_app(config, str(tmp_path)), create_app(config, str(tmp_path))
+    with first.app_context():
+        upgrade()
+        user = User(username="liu", display_name="刘洋", role=Role.SALES.value)
+        user.set_password(TEST_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    try:
+        for app in (first, second, first):
+            with app.app_context():
+                assert _login(app.test_client(), "liu", "wrong-password").status_code == 401
+        with second.app_context():
+            assert _login(second.test_client(), "liu").status_code == 429
+        assert redis.Redis.from_url(url).dbsize() > 0  # the counters live in Redis
+    finally:
+        redis.Redis.from_url(url).flushdb()
+        for app in (first, second):
+            with app.app_context():
+                db.engine.dispose()
