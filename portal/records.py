@@ -1,6 +1,27 @@
 """Look up audited models by their table name (used by the archive and history pages)."""
+from typing import Callable
+
 from portal.access import Area
 from portal.extensions import db
+
+# model -> function(record) run after an admin restores one of its records.
+_RESTORE_HOOKS: dict[type, Callable] = {}
+
+
+def on_restore(model: type):
+    """Register what must follow when a record of ``model`` comes back from the archive."""
+
+    def decorator(hook: Callable) -> Callable:
+        _RESTORE_HOOKS[model] = hook
+        return hook
+
+    return decorator
+
+
+def run_restore_hook(record) -> None:
+    hook = _RESTORE_HOOKS.get(type(record))
+    if hook is not None:
+        hook(record)
 
 
 def audited_models() -> list[type]:

@@ -283,3 +283,18 @@ def test_archive_confirms_then_schedule_follows_the_newest_left(client, team):
     assert customer.last_follow_up_at == older.happened_at
     assert "这次" not in client.get(_url(customer)).get_data(as_text=True)
     assert client.get(_url(customer, str(newer.id), "edit")).status_code == 404
+
+
+def test_restoring_an_archived_follow_up_brings_its_schedule_back(client, team):
+    customer = make_customer(team["sales"])
+    make_follow_up(customer, team["sales"], summary="上次", ago=timedelta(days=10), next_follow_up_on=date(2024, 3, 1))
+    newer = make_follow_up(customer, team["sales"], summary="这次", ago=timedelta(days=1), next_follow_up_on=date(2024, 4, 1))
+    login_as(client, team["sales"])
+    client.post(_url(customer, str(newer.id), "archive"))
+    db.session.refresh(customer)
+    assert customer.next_follow_up_on == date(2024, 3, 1)
+    login_as(client, team["admin"])
+    assert client.post(f"/admin/archived/follow_ups/{newer.id}/restore").status_code == 302
+    db.session.refresh(customer)
+    assert customer.next_follow_up_on == date(2024, 4, 1)
+    assert customer.last_follow_up_at == db.session.get(FollowUp, newer.id).happened_at

@@ -157,3 +157,24 @@ def test_dates_are_shown_in_the_company_time_zone(app):
         assert minute(late_evening_utc) == "2026-11-23 01:30"
         assert day(date(2026, 1, 5)) == "2026-01-05"
         assert day(None) == "" and minute(None) == ""
+
+
+def test_two_saves_at_the_same_moment_answer_409_not_500(tmp_path):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.db'}"},
+                     instance_path=str(tmp_path))
+
+    @app.route("/race", methods=["POST"])
+    def race():
+        raise StaleDataError("UPDATE statement on table 'customers' expected to update 1 row(s); 0 were matched.")
+
+    app.extensions["portal_state"] = {"has_users": True}
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    with app.app_context():
+        page = client.post("/race")
+        fragment = client.post("/race", headers={"HX-Request": "true"})
+        db.engine.dispose()
+    assert page.status_code == 409 and "同一时刻" in page.get_data(as_text=True)
+    assert fragment.status_code == 409 and "<html" not in fragment.get_data(as_text=True)

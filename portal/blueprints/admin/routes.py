@@ -18,7 +18,7 @@ from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Department, Role, User
-from portal.records import archivable_models, model_for_record_type
+from portal.records import archivable_models, model_for_record_type, run_restore_hook
 from portal.rendering import render_page_or_fragment
 
 ADMIN = Role.ADMIN.value
@@ -241,6 +241,7 @@ def restore(record_type: str, record_id: int):
     form = ConfirmForm()
     if form.validate_on_submit() and record.archived_at is not None:
         record.archived_at = None
+        run_restore_hook(record)
         db.session.commit()
         flash(_("%(label)s restored.", label=record.audit_label()), "success")
     return redirect(url_for("admin.archived"))

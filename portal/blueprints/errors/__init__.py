@@ -2,8 +2,9 @@
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 
-from portal.extensions import db
+from portal.extensions import db, htmx
 
 bp = Blueprint("errors", __name__)
 
@@ -19,6 +20,16 @@ def csrf_error(error):
         _("The form has expired"),
         _("The page was open too long or was sent from elsewhere. Reload the page and try again; nothing was saved."),
     )
+
+
+@bp.app_errorhandler(StaleDataError)
+def saved_at_the_same_moment(error):
+    """Two requests updated one record at once (PostgreSQL's version check): nothing was saved."""
+    db.session.rollback()
+    message = _("Someone else saved this record at the same moment. Nothing was saved; reload and try again.")
+    if htmx:
+        return render_template("errors/_message.html", message=message), 409
+    return _error_page(409, _("Saved at the same moment"), message)
 
 
 @bp.app_errorhandler(403)

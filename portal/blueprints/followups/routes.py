@@ -15,6 +15,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Customer, FollowUp
 from portal.rendering import render_page_or_fragment, wants_fragment
+from portal.records import on_restore
 from portal.rules.followups import effective_next_date, local_to_utc, refresh_schedule, wall_clock
 
 bp.add_app_template_global(customer_url)
@@ -142,3 +143,9 @@ def archive(customer_id: int, follow_up_id: int):
         flash(_("Follow-up archived."), "success")
         return redirect(customer_url(customer.id), 303)
     return render_template("followups/confirm_archive.html", customer=customer, follow_up=follow_up, form=form)
+
+
+@on_restore(FollowUp)
+def _restored(follow_up: FollowUp) -> None:
+    """A restored follow-up may be the customer's newest again: its schedule follows."""
+    refresh_schedule(follow_up.customer)
