@@ -43,6 +43,8 @@ RULES = [
     Rule("customers.contact_archive", CUSTOMER_SCOPED, url_args=_contact),
     Rule("customers.contact_archive", CUSTOMER_SCOPED, url_args=_contact, method="POST"),
     Rule("customers.merge", ADMIN_ONLY, url_args=_customer),
+    # A customer's history follows the customer's scope.
+    Rule("audit.history", CUSTOMER_SCOPED, url_args=lambda r: {"record_type": "customers", "record_id": r.customer.id}),
     Rule("lists.index", ADMIN_ONLY),
     Rule("lists.add", ADMIN_ONLY, url_args=lambda r: {"kind": LookupKind.SOURCE.value}, method="POST",
          data={"source-name": "展会"}),
