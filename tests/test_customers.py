@@ -524,3 +524,12 @@ def test_demo_seeder_creates_lists_and_customers_for_every_salesperson():
     sources = db.session.scalars(select(LookupValue.name).where(LookupValue.kind == "source").order_by(LookupValue.position))
     assert list(sources) == ["来电", "展会", "网站", "转介绍"]
     assert db.session.scalar(select(func.count(Contact.id))) >= 20
+
+
+def test_filtered_list_pushes_a_clean_address(client, team):
+    login_as(client, team["liu"])
+    response = client.get(
+        "/customers/?q=&stage=intended&grade=&owner=&type=&source=&region=&sort=newest",
+        headers={"HX-Request": "true", "HX-Target": "customer-rows"},
+    )
+    assert response.headers["HX-Push-Url"] == "/customers/?stage=intended"

@@ -76,9 +76,16 @@ def index():
         "stage_labels": STAGE_LABELS,
         "today": company_today(),
     }
-    if not wants_fragment(ROWS_TARGET):
+    fragment = wants_fragment(ROWS_TARGET)
+    if not fragment:
         context.update(_filter_choices())
-    return render_page_or_fragment("customers/index.html", "customers/_rows.html", ROWS_TARGET, **context)
+    response = render_page_or_fragment("customers/index.html", "customers/_rows.html", ROWS_TARGET, **context)
+    if fragment:
+        # The form sends every field; the address bar gets only the filters in use.
+        response.headers["HX-Push-Url"] = url_for(
+            "customers.index", after=request.args.get("after") or None, **filters.as_args()
+        )
+    return response
 
 
 def _filter_choices() -> dict:
