@@ -112,6 +112,7 @@ def test_inbound_call_registers_a_new_caller_in_one_form(served_portal, browser)
     page.wait_for_url(f"{base_url}/calls/new")
     page.keyboard.type("139 1234 5678")  # the search box has the focus
     page.locator("#call-matches").filter(has_text="没有匹配的客户").wait_for(timeout=10_000)
+    page.check("input[name=customer][value=new]")
     page.fill("input[name=name]", "浦东新鲜果园")
     page.fill("[name=summary]", "询问车厘子到货时间和价格")
     page.click("button[type=submit].primary")

@@ -78,13 +78,13 @@ def test_matches_by_phone_digits_and_name_within_scope_only(client, team):
     body = _match(client, "138 0013")
     assert "华联超市" in body and "二店" not in body and "三店" not in body and "华联旧店" not in body
     assert f'value="{mine.id}" checked' in body  # the only match is pre-selected
-    assert 'value="138 0013"' in body  # and would become the phone of a new customer
+    assert 'name="name"' not in body  # typing replaces only the choices, never the new-customer fields
     assert "ＡＢＣ水果有限公司" in _match(client, "abc 水果")
     assert "ＡＢＣ水果有限公司" in _match(client, "王经理")
     assert "ＡＢＣ水果有限公司" in _match(client, "1391111")
     assert "ＡＢＣ水果有限公司" in _match(client, "5555-1234")
     nothing = _match(client, "不存在的客户")
-    assert 'value="new" checked' in nothing and 'value="不存在的客户"' in nothing
+    assert 'value="new" checked' in nothing  # no match: a new customer is pre-selected
     assert "Type at least two characters" in _match(client, "华")
     assert "100%" not in _match(client, "%%")  # LIKE wildcards are literal
     # The head sees the department's customers, not the other department's.
@@ -176,7 +176,7 @@ def test_admin_must_choose_an_owner(client, team):
     [
         ({"summary": ""}, "Write what was discussed."),
         ({"customer": ""}, "customer, or choose a new customer."),
-        ({"name": ""}, "Enter the new customer"),
+        ({"name": "", "q": "13912345678"}, "Enter the new customer"),  # a number is no name
         ({"intention_grade": "Z"}, "This grade does not exist."),
         ({"next_follow_up_on": "2000-01-01"}, "The next follow-up cannot be before the call."),
         ({"next_follow_up_on": "下周"}, "Enter the date as YYYY-MM-DD."),
@@ -189,7 +189,7 @@ def test_bad_call_input_is_refused_and_nothing_saved(client, team, fields, messa
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in body
-    assert 'value="新客户"' in body  # what was typed stays
+    assert f'value="{data["q"]}"' in body  # what was typed stays
     assert db.session.scalars(select(Customer)).all() == []
     assert db.session.scalars(select(FollowUp)).all() == []
 
@@ -201,3 +201,15 @@ def test_without_javascript_the_matches_come_with_the_first_submit(client, team)
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'value="{customer.id}" checked' in body and "询价" in body
+
+
+def test_new_caller_takes_name_or_number_from_what_was_typed(client, team):
+    login_as(client, team["sales"])
+    by_number = {"q": "139 1234 5678", "customer": "new", "name": "城东果铺", "summary": "询价"}
+    assert client.post("/calls/new", data=by_number).status_code == 303
+    by_name = {"q": "城西菜场", "customer": "new", "phone": "021-6666 1234", "summary": "询价"}
+    assert client.post("/calls/new", data=by_name).status_code == 303
+    east = db.session.scalar(select(Customer).where(Customer.name == "城东果铺"))
+    west = db.session.scalar(select(Customer).where(Customer.name == "城西菜场"))
+    assert east.mobile_key == "13912345678"
+    assert west.phone_key == "02166661234"

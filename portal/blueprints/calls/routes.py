@@ -83,8 +83,10 @@ def new():
     if request.method == "GET":
         form.q.data = request.args.get("q", "").strip()
         _prefill_new_customer(form)
-    elif form.picked_customer_id is not None:
-        picked = get_scoped_or_404(Customer, form.picked_customer_id)
+    else:
+        _prefill_new_customer(form)
+        if form.picked_customer_id is not None:
+            picked = get_scoped_or_404(Customer, form.picked_customer_id)
     if form.validate_on_submit():
         customer = picked or _new_customer(form)
         if customer is not None:
@@ -117,7 +119,6 @@ def match():
         return redirect(url_for("calls.new", q=query))
     form = CallForm(formdata=None, user=current_user)
     form.q.data = query
-    _prefill_new_customer(form)
     response = make_response(render_template("calls/_matches.html", **_matches_context(form)))
     response.vary.add("HX-Request")
     return response
