@@ -8,7 +8,8 @@ from sqlalchemy import event, func, select
 
 from conftest import HTMX_HEADERS, login_as
 from customer_factories import new_customer
-from portal.blueprints.customers.queries import PAGE_SIZE, company_today
+from portal.blueprints.customers.queries import PAGE_SIZE
+from portal.rules.followups import company_today
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import AuditEntry, Contact, Customer, FollowUp, LookupKind, LookupValue

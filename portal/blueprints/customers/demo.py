@@ -1,7 +1,7 @@
 """Demo customers for ``flask --app portal seed-demo``."""
 from datetime import date, timedelta
 
-from portal.blueprints.customers.queries import company_today
+from portal.rules.followups import company_today
 from portal.extensions import db
 from portal.models import Contact, Customer, LookupKind, LookupValue, Stage
 from portal.rules.customers import refresh_keys

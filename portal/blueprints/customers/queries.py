@@ -5,15 +5,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from flask_babel import to_user_timezone
 from sqlalchemy import Integer, and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import scope_clause
-from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Customer, GradePolicy, LookupKind, LookupValue, Role, Stage, User
 from portal.rules.customers import normalise_name, phone_digits
+from portal.rules.followups import company_today
 
 PAGE_SIZE = 25
 SORTS = ("newest", "name", "next")
@@ -21,11 +20,6 @@ NO_GRADE = "none"
 # A search term made only of these is a phone number: it is matched on its digits.
 _PHONE_TERM = re.compile(r"[\d\s+\-()]+")
 _LIKE_SPECIALS = re.compile(r"([\\%_])")
-
-
-def company_today() -> date:
-    """Today's date in the company's time zone (a follow-up is due by the local calendar)."""
-    return to_user_timezone(utcnow()).date()
 
 
 # --- the list -----------------------------------------------------------------------------------
