@@ -15,7 +15,6 @@ from portal.blueprints.customers.queries import (
     NO_GRADE,
     CustomerFilters,
     active_grades,
-    company_today,
     find_duplicates,
     list_customers,
     lookup_names,
@@ -30,7 +29,7 @@ from portal.extensions import db
 from portal.models import STAGE_LABELS, Contact, Customer, Department, LookupKind, LookupValue, Role, User
 from portal.rendering import form_status, render_page_or_fragment, wants_fragment
 from portal.rules.customers import normalise_name, phone_digits, refresh_keys
-from portal.rules.followups import next_follow_up_for_grade
+from portal.rules.followups import company_today, next_follow_up_for_grade
 
 # The list and registering are for these roles (HR: 403). Views of one customer need only a login:
 # the scope answers 404 outside it (HR included), so a record's existence never shows.
