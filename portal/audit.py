@@ -128,6 +128,22 @@ def _row(obj, action, changes, actor, now) -> dict:
     }
 
 
+def record_event(session: Session, record, action: str, changes: dict) -> None:
+    """Write an entry for something that is not a change of the record's own columns
+    (the customer another one was merged into, say), by the current user."""
+    session.add(
+        AuditEntry(
+            user_id=_actor_id(session),
+            action=action,
+            record_type=record.__tablename__,
+            record_id=record.id,
+            record_label=record.audit_label()[:200],
+            record_version=getattr(record, "version", None),
+            changes=changes,
+        )
+    )
+
+
 @contextmanager
 def audit_action(session: Session, action: str):
     """Label the updates flushed inside the block with a named action (merge, handover…)."""

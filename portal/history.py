@@ -59,6 +59,7 @@ FIELD_LABELS = {
     "preferred_mode": _l("Preferred mode"),
     "position": _l("Order"),
     "archived_at": _l("Archived"),
+    "merged_from": _l("Merged from"),
 }
 
 # Foreign-key columns shown by the name of the row they point to.

@@ -1,10 +1,10 @@
 """Operations on several customers at once: handover (客户交接) and merging duplicates."""
 from sqlalchemy import select
 
-from portal.audit import _actor_id, audit_action
+from portal.audit import audit_action, record_event
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import AuditEntry, Contact, Customer, FollowUp, Role
+from portal.models import Contact, Customer, FollowUp, Role
 from portal.rules.customers import refresh_keys
 
 # Every (model, column) that points at a customer. Merging moves these rows to the survivor;
@@ -96,14 +96,4 @@ def merge_customers(survivor: Customer, duplicate: Customer) -> None:
         db.session.expire(duplicate, ["contacts"])
         refresh_keys(survivor)
         db.session.flush()
-        db.session.add(
-            AuditEntry(
-                user_id=_actor_id(db.session),
-                action="merge",
-                record_type=Customer.__tablename__,
-                record_id=survivor.id,
-                record_label=survivor.audit_label()[:200],
-                record_version=survivor.version,
-                changes={"merged_from": [None, f"#{duplicate.id} {duplicate.name}"]},
-            )
-        )
+        record_event(db.session, survivor, "merge", {"merged_from": [None, f"#{duplicate.id} {duplicate.name}"]})
