@@ -82,6 +82,9 @@ def test_matches_by_phone_digits_and_name_within_scope_only(client, team):
     assert "ＡＢＣ水果有限公司" in _match(client, "abc 水果")
     assert "ＡＢＣ水果有限公司" in _match(client, "王经理")
     assert "ＡＢＣ水果有限公司" in _match(client, "1391111")
+    whole = _match(client, "+86 138-0013-8000")  # a whole number: exact on the phone keys
+    assert "华联超市" in whole and "二店" not in whole and f'value="{mine.id}" checked' in whole
+    assert "ＡＢＣ水果有限公司" in _match(client, "139 1111 2222")  # a contact's whole number: by substring
     assert "ＡＢＣ水果有限公司" in _match(client, "5555-1234")
     nothing = _match(client, "不存在的客户")
     assert 'value="new" checked' in nothing  # no match: a new customer is pre-selected

