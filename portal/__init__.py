@@ -13,8 +13,6 @@ from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mig
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
-# Endpoints reachable before the first administrator exists or without logging in.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "auth.anonymous_language", "static"}
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:

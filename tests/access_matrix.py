@@ -81,7 +81,7 @@ RULES: list[Rule] = [
 ]
 
 # Reachable without logging in.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "auth.anonymous_language", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "static"}
 
 # Each area keeps its rules in tests/access_rules_<area>.py with RULES (and RECORD_BUILDERS).
 import importlib  # noqa: E402

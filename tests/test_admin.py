@@ -197,9 +197,14 @@ def test_language_switch_back_refuses_off_site_targets(client, make_user):
     assert response.headers["Location"] == "/"
 
 
-def test_login_page_language_switch(client, make_user):
+def test_login_page_language_switch_keeps_where_the_user_was_going(client, make_user):
     make_user(Role.ADMIN)
-    client.post("/language", data={"language": "en"})
+    chinese = client.get("/login?next=/customers/").get_data(as_text=True)
+    assert "登录" in chinese and 'href="/login?next=/customers/&amp;lang=en"' in chinese
+    english = client.get("/login?next=/customers/&lang=en").get_data(as_text=True)
+    assert "Log in" in english and 'name="next" type="hidden" value="/customers/"' in english
+    assert "Log in" in client.get("/login").get_data(as_text=True)  # remembered for the visit
+    client.get("/login?lang=xx")  # not a language: ignored
     assert "Log in" in client.get("/login").get_data(as_text=True)
 
 

@@ -25,6 +25,13 @@ def _failed_login(response) -> bool:
     return response.status_code == FAILED_LOGIN_STATUS
 
 
+def _language_from_link() -> None:
+    """``?lang=en`` on the login and set-up pages: the language before anyone has logged in."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        session["language"] = chosen
+
+
 def _redirect_target(candidate: str | None) -> str:
     return candidate if is_safe_next(candidate) else url_for("home.index")
 
@@ -47,6 +54,7 @@ def login():
     """Log in with username and password; ``next`` may only point inside the portal."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
+    _language_from_link()
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
@@ -71,8 +79,7 @@ def login():
             return redirect(_redirect_target(form.next.data))
     elif request.method == "POST":
         status = 422
-    language_form = LanguageForm(language=session.get("language", "zh_CN"))
-    return render_template("auth/login.html", form=form, language_form=language_form), status
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -91,6 +98,7 @@ def setup():
     """Create the first administrator; only while no user exists."""
     if db.session.scalar(select(User.id).limit(1)) is not None:
         return redirect(url_for("auth.login"))
+    _language_from_link()
     form = SetupForm()
     if form.validate_on_submit():
         admin = User(
@@ -135,12 +143,3 @@ def language():
         session["language"] = form.language.data
         db.session.commit()
     return redirect(_redirect_target(request.form.get("back")))
-
-
-@bp.route("/language", methods=["POST"])
-def anonymous_language():
-    """Switch the language of the login and set-up pages."""
-    form = LanguageForm()
-    if form.validate_on_submit():
-        session["language"] = form.language.data
-    return redirect(_redirect_target(request.form.get("back")) if request.form.get("back") else url_for("auth.login"))
