@@ -295,7 +295,7 @@ def test_archive_after_confirmation(client, team, customers):
     assert confirm.status_code == 200 and "method=\"post\"" in _text(confirm)
     db.session.refresh(customer)
     assert customer.archived_at is None
-    assert client.post(f"/customers/{customer.id}/archive").status_code == 302
+    assert client.post(f"/customers/{customer.id}/archive").status_code == 303
     db.session.refresh(customer)
     assert customer.archived_at is not None
     assert _listed(client.get("/customers/")) == set()

@@ -72,7 +72,7 @@ def test_archived_entry_leaves_the_choices_but_customers_keep_it(client, admin, 
     owner = make_user("sales", make_department())
     customer = new_customer(owner, "老客户", source_id=fair.id)
     assert "Archive" in client.get(f"/admin/lists/entries/{fair.id}/archive").get_data(as_text=True)
-    assert client.post(f"/admin/lists/entries/{fair.id}/archive").status_code == 302
+    assert client.post(f"/admin/lists/entries/{fair.id}/archive").status_code == 303
     assert _names() == ["来电"]
     assert "展会 archived." in client.get("/admin/lists/").get_data(as_text=True)
     new_form = client.get("/customers/new").get_data(as_text=True)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import get_scoped_or_404, login_required, roles_required, scope_clause
+from portal.archiving import archive_after_confirmation
 from portal.audit import history_of
 from portal.blueprints.customers import bp
 from portal.blueprints.customers.forms import ContactForm, CustomerForm, HandoverForm, MergeForm
@@ -181,18 +182,10 @@ def edit(customer_id: int):
 def archive(customer_id: int):
     """Archive a customer after confirmation; an administrator can restore it."""
     customer = _customer_or_404(customer_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        customer.archived_at = utcnow()
-        db.session.commit()
-        flash(_("Customer %(name)s archived.", name=customer.name), "success")
-        return redirect(url_for("customers.index"))
-    return render_template(
-        "admin/confirm_archive.html",
-        record=customer,
-        members=0,
-        form=form,
-        action=url_for("customers.archive", customer_id=customer.id),
+    return archive_after_confirmation(
+        customer,
+        done_message=_("Customer %(name)s archived.", name=customer.name),
+        then=url_for("customers.index"),
         back=url_for("customers.detail", customer_id=customer.id),
     )
 

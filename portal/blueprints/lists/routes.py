@@ -5,12 +5,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.access import roles_required
+from portal.archiving import archive_after_confirmation
 from portal.audit import history_of
-from portal.blueprints.forms import ConfirmForm
 from portal.blueprints.lists import bp
 from portal.blueprints.lists.forms import LookupValueForm, MoveForm
 from portal.concurrency import edit_status, submit_versioned
-from portal.database import utcnow
 from portal.extensions import db
 from portal.models import LookupKind, LookupValue, Role
 
@@ -122,17 +121,9 @@ def move(value_id: int):
 def archive(value_id: int):
     """Archive an entry after confirmation: it leaves the choices, customers keep showing it."""
     value = _value_or_404(value_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        value.archived_at = utcnow()
-        db.session.commit()
-        flash(_("%(name)s archived.", name=value.name), "success")
-        return redirect(url_for("lists.index", _anchor=value.kind))
-    return render_template(
-        "admin/confirm_archive.html",
-        record=value,
-        members=0,
-        form=form,
-        action=url_for("lists.archive", value_id=value.id),
+    return archive_after_confirmation(
+        value,
+        done_message=_("%(name)s archived.", name=value.name),
+        then=url_for("lists.index", _anchor=value.kind),
         back=url_for("lists.index", _anchor=value.kind),
     )
