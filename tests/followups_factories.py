@@ -9,8 +9,28 @@ from sqlalchemy import event
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Customer, FollowUp, FollowUpKind, GradePolicy
+from portal.models import Customer, FollowUp, FollowUpKind, Role
 from portal.rules.customers import refresh_keys
+from portal.rules.followups import ensure_default_grade_policies
+
+
+def make_team(make_department, make_user) -> dict:
+    """水果部: salespeople 刘洋 and 陈静, head 张伟, HR; 蔬菜部: salesperson 赵敏; an admin; the
+    default grade policies. English pages, so assertions read the English messages."""
+    fruit, veg = make_department("水果部"), make_department("蔬菜部")
+    ensure_default_grade_policies()
+    db.session.commit()
+    return {
+        "sales": make_user(Role.SALES, fruit, display_name="刘洋", language="en"),
+        "colleague": make_user(Role.SALES, fruit, display_name="陈静", language="en"),
+        "head": make_user(Role.HEAD, fruit, display_name="张伟", language="en"),
+        "hr": make_user(Role.HR, fruit, language="en"),
+        "outsider": make_user(Role.SALES, veg, display_name="赵敏", language="en"),
+        "admin": make_user(Role.ADMIN, language="en"),
+        "fruit": fruit,
+        "veg": veg,
+    }
+
 
 def make_customer(owner, name="华联超市", department=None, **fields) -> Customer:
     """A customer owned by ``owner`` in ``department`` (default: the owner's)."""

@@ -6,31 +6,19 @@ import pytest
 from sqlalchemy import select
 
 from conftest import HTMX_HEADERS, login_as
-from followups_factories import make_customer
+from followups_factories import make_team, make_customer
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Contact, Customer, FollowUp, Role
+from portal.models import Contact, Customer, FollowUp
 from portal.rules.customers import refresh_keys
-from portal.rules.followups import company_today, ensure_default_grade_policies
+from portal.rules.followups import company_today
 
 MATCHES = {**HTMX_HEADERS, "HX-Target": "call-matches"}
 
 
 @pytest.fixture
 def team(make_department, make_user):
-    fruit, veg = make_department("水果部"), make_department("蔬菜部")
-    ensure_default_grade_policies()
-    db.session.commit()
-    return {
-        "sales": make_user(Role.SALES, fruit, display_name="刘洋", language="en"),
-        "colleague": make_user(Role.SALES, fruit, display_name="陈静", language="en"),
-        "head": make_user(Role.HEAD, fruit, display_name="张伟", language="en"),
-        "hr": make_user(Role.HR, fruit, language="en"),
-        "outsider": make_user(Role.SALES, veg, display_name="赵敏", language="en"),
-        "admin": make_user(Role.ADMIN, language="en"),
-        "fruit": fruit,
-        "veg": veg,
-    }
+    return make_team(make_department, make_user)
 
 
 def _match(client, query):

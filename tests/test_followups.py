@@ -4,30 +4,18 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from followups_factories import count_statements, make_customer, make_follow_up
+from followups_factories import make_team, count_statements, make_customer, make_follow_up
 from conftest import HTMX_HEADERS, login_as
 from portal.extensions import db
-from portal.models import Contact, FollowUp, Role
-from portal.rules.followups import company_today, ensure_default_grade_policies
+from portal.models import Contact, FollowUp
+from portal.rules.followups import company_today
 
 PANEL = {**HTMX_HEADERS, "HX-Target": "follow-ups"}
 
 
 @pytest.fixture
 def team(make_department, make_user):
-    """Two departments: a head, two salespeople and HR in 水果部, a salesperson in 蔬菜部, an admin."""
-    fruit, veg = make_department("水果部"), make_department("蔬菜部")
-    people = {
-        "sales": make_user(Role.SALES, fruit, display_name="刘洋", language="en"),
-        "colleague": make_user(Role.SALES, fruit, display_name="陈静", language="en"),
-        "head": make_user(Role.HEAD, fruit, display_name="张伟", language="en"),
-        "hr": make_user(Role.HR, fruit, language="en"),
-        "outsider": make_user(Role.SALES, veg, display_name="赵敏", language="en"),
-        "admin": make_user(Role.ADMIN, language="en"),
-    }
-    ensure_default_grade_policies()
-    db.session.commit()
-    return people
+    return make_team(make_department, make_user)
 
 
 def _url(customer, *parts):

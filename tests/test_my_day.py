@@ -4,11 +4,11 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import login_as
-from followups_factories import count_statements, make_customer
+from followups_factories import make_team, count_statements, make_customer
 from portal.blueprints.followups import reminders
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Contact, Role
+from portal.models import Contact
 
 TODAY = date(2024, 5, 6)
 
@@ -20,15 +20,7 @@ def fixed_today(monkeypatch):
 
 @pytest.fixture
 def team(make_department, make_user):
-    fruit, veg = make_department("水果部"), make_department("蔬菜部")
-    return {
-        "sales": make_user(Role.SALES, fruit, display_name="刘洋", language="en"),
-        "colleague": make_user(Role.SALES, fruit, display_name="陈静", language="en"),
-        "head": make_user(Role.HEAD, fruit, display_name="张伟", language="en"),
-        "hr": make_user(Role.HR, fruit, language="en"),
-        "outsider": make_user(Role.SALES, veg, display_name="赵敏", language="en"),
-        "admin": make_user(Role.ADMIN, language="en"),
-    }
+    return make_team(make_department, make_user)
 
 
 def _due(owner, name, days_from_today, **fields):
