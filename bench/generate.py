@@ -1,4 +1,4 @@
-"""Generated data for benchmarks: ``flask --app portal gen-data --size medium|large``.
+"""Generated data for benchmarks: ``python -m bench.generate --size medium|large``.
 
 Deterministic (one seeded ``random.Random``; dates relative to the day it runs), written with
 bulk Core inserts in chunks — no ORM objects, so no audit entries either. Fills an empty,
@@ -437,3 +437,15 @@ def gen_data(size, password):
     }
     click.echo(f"generated {size} data in {facts['seconds']} s: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     click.echo(f"accounts: admin, {facts['head']} (head), {facts['sales']} (sales); password {password!r}")
+
+
+def main() -> None:
+    """Run ``gen-data`` against the portal's configured database (``PORTAL_DATABASE_URL``)."""
+    from portal import create_app
+
+    with create_app().app_context():
+        gen_data.main(prog_name="python -m bench.generate")
+
+
+if __name__ == "__main__":
+    main()

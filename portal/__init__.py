@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal import audit, database  # noqa: F401  (register the audit and SQLite engine events)
 from portal.config import default_settings, load_secret_key
+from portal.forms import BoundedIntConverter
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -18,6 +19,8 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the portal. ``config`` overrides settings (tests pass their database URL here)."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    # Before any route is added: <int:...> ids above the databases' integers do not match (404).
+    app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(default_settings(app.instance_path))
     if config:

@@ -1,7 +1,7 @@
 """Archiving a record after a confirmation page: the common path of the areas' archive routes."""
 from flask import flash, redirect, render_template, request
 
-from portal.blueprints.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.database import utcnow
 from portal.extensions import db
 

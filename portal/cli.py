@@ -4,7 +4,6 @@
     flask --app portal user list
     flask --app portal seed-demo [--password PASSWORD]
     flask --app portal backup
-    flask --app portal gen-data --size medium|large   (benchmark data; from a source checkout)
 """
 import sqlite3
 from datetime import datetime
@@ -17,6 +16,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Department, Role, User
+from portal.security import MIN_PASSWORD_LENGTH
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 
@@ -29,8 +29,6 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 @click.option("--display-name", default=None)
 def create_user(username, role, department_name, password, display_name):
     """Create a user account."""
-    from portal.blueprints.auth.forms import MIN_PASSWORD_LENGTH
-
     if User.by_username(username):
         raise click.ClickException(f"user {username!r} exists already")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -100,8 +98,3 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup)
-    try:
-        from bench.generate import gen_data
-    except ImportError:  # installed without the source checkout's bench/ package
-        return
-    app.cli.add_command(gen_data)

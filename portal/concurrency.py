@@ -3,6 +3,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from portal.audit import changes_since
+from portal.forms import bounded_int
 
 
 class StaleRecordError(Exception):
@@ -27,8 +28,8 @@ class StaleRecordError(Exception):
 def check_version(record, submitted_version) -> None:
     """Raise ``StaleRecordError`` unless the form was opened at the record's current version."""
     try:
-        form_version = int(submitted_version)
-    except (TypeError, ValueError):
+        form_version = bounded_int(submitted_version)
+    except ValueError:
         form_version = -1
     if form_version != record.version:
         raise StaleRecordError(record, form_version)

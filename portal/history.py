@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.labels import ROLE_LABELS
 from portal.models import (
     FOLLOW_UP_KIND_LABELS,
     STAGE_LABELS,
@@ -82,12 +83,6 @@ class ReadableChange:
     new: str
 
 
-def _role_labels():
-    from portal.blueprints.admin.forms import ROLE_LABELS
-
-    return ROLE_LABELS
-
-
 def _referenced_names(entries) -> dict[tuple[str, int], str]:
     """One query per referenced table for all the ids the entries mention."""
     wanted: dict[str, set[int]] = {}
@@ -114,7 +109,7 @@ def _format(field: str, value, names) -> str:
     if field in CODE_LABELS:
         return str(CODE_LABELS[field].get(value, value))
     if field == "role":
-        return str(_role_labels().get(value, value))
+        return str(ROLE_LABELS.get(value, value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, str) and len(value) > 19 and value[10] == "T":

@@ -1,6 +1,15 @@
 """Translated labels for values stored as codes."""
 from flask_babel import lazy_gettext as _l
 
+from portal.models.accounts import Role
+
+ROLE_LABELS = {
+    Role.SALES.value: _l("Salesperson"),
+    Role.HEAD.value: _l("Department head"),
+    Role.HR.value: _l("HR"),
+    Role.ADMIN.value: _l("Administrator"),
+}
+
 AUDIT_ACTIONS = {
     "create": _l("created"),
     "update": _l("changed"),

@@ -1,6 +1,9 @@
 """Response headers and redirect checks."""
 from urllib.parse import urlsplit
 
+# The shortest password the portal accepts, on the forms and on the command line.
+MIN_PASSWORD_LENGTH = 8
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",

@@ -5,16 +5,11 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.blueprints.auth.forms import LANGUAGE_CHOICES, password_field, username_field
-from portal.blueprints.forms import VersionedForm
+from portal.forms import BoundedSelectField, VersionedForm
 from portal.extensions import db
+from portal.labels import ROLE_LABELS
 from portal.models import Department, Role, User
 
-ROLE_LABELS = {
-    Role.SALES.value: _l("Salesperson"),
-    Role.HEAD.value: _l("Department head"),
-    Role.HR.value: _l("HR"),
-    Role.ADMIN.value: _l("Administrator"),
-}
 ROLES_NEEDING_DEPARTMENT = {Role.SALES.value, Role.HEAD.value}
 
 
@@ -39,7 +34,7 @@ class UserCreateForm(_UserFieldsMixin, FlaskForm):
     username = username_field()
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=60)])
     role = SelectField(_l("Role"))
-    department_id = SelectField(_l("Department"), coerce=int)
+    department_id = BoundedSelectField(_l("Department"))
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     password = password_field(_l("Initial password"))
 
@@ -56,7 +51,7 @@ class UserCreateForm(_UserFieldsMixin, FlaskForm):
 class UserEditForm(_UserFieldsMixin, VersionedForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=60)])
     role = SelectField(_l("Role"))
-    department_id = SelectField(_l("Department"), coerce=int)
+    department_id = BoundedSelectField(_l("Department"))
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
     def __init__(self, *args, **kwargs):

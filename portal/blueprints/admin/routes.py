@@ -13,7 +13,7 @@ from portal.blueprints.admin.forms import (
     UserCreateForm,
     UserEditForm,
 )
-from portal.blueprints.forms import ConfirmForm
+from portal.forms import ConfirmForm, bounded_int
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
@@ -33,7 +33,7 @@ def _user_or_404(user_id: int) -> User:
 def users():
     """All users, filtered by department, role and status."""
     stmt = select(User).order_by(User.active.desc(), User.username)
-    department_id = request.args.get("department", type=int)
+    department_id = request.args.get("department", type=bounded_int)
     role = request.args.get("role", "")
     status = request.args.get("status", "active")
     if department_id:

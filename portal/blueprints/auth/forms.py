@@ -4,8 +4,8 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from portal.models import Language
+from portal.security import MIN_PASSWORD_LENGTH
 
-MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 LANGUAGE_CHOICES = [(Language.ZH_CN.value, "中文"), (Language.EN.value, "English")]
 

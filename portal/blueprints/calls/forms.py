@@ -9,6 +9,7 @@ from portal.blueprints.followups.forms import next_date_field, strip, summary_va
 from portal.extensions import db
 from portal.models import Role, User
 from portal.rules.followups import company_today, grade_policies, next_date_too_early
+from portal.forms import BoundedSelectField
 
 NEW_CUSTOMER = "new"
 
@@ -45,7 +46,7 @@ class CallForm(FlaskForm):
     name = StringField(_l("Customer name"), validators=[Length(max=200)], filters=[strip])
     phone = StringField(_l("Phone"), validators=[Length(max=40)], filters=[strip])
     intention_grade = GradeField(_l("Intention grade"), default="")
-    owner_id = SelectField(_l("Owner"), coerce=int, default=0)
+    owner_id = BoundedSelectField(_l("Owner"), default=0)
     summary = StringField(_l("Summary"), validators=summary_validators(), filters=[strip])
     next_follow_up_on = next_date_field()
 

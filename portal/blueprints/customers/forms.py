@@ -4,12 +4,17 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from portal.blueprints.customers.queries import active_grades, lookup_values, salespeople_for
-from portal.blueprints.forms import VersionedForm
+from portal.forms import (
+    BoundedIntegerField,
+    BoundedSelectField,
+    BoundedSelectMultipleField,
+    VersionedForm,
+)
 from portal.extensions import db
 from portal.models import STAGE_LABELS, LookupKind, Role, User
 
@@ -51,8 +56,8 @@ def text_field(label, max_length: int, required: bool = False):
 
 class CustomerForm(VersionedForm):
     name = text_field(_l("Name"), 200, required=True)
-    customer_type_id = SelectField(_l("Type / industry"), coerce=int)
-    source_id = SelectField(_l("Source"), coerce=int)
+    customer_type_id = BoundedSelectField(_l("Type / industry"))
+    source_id = BoundedSelectField(_l("Source"))
     region = text_field(_l("Region"), 100)
     address = text_field(_l("Address"), 300)
     phone = phone_field(_l("Phone"))
@@ -61,7 +66,7 @@ class CustomerForm(VersionedForm):
     wechat = text_field(_l("WeChat"), 100)
     stage = SelectField(_l("Stage"), choices=list(STAGE_LABELS.items()))
     intention_grade = SelectField(_l("Intention grade"), validate_choice=False)
-    owner_id = SelectField(_l("Owner"), coerce=int)
+    owner_id = BoundedSelectField(_l("Owner"))
     next_follow_up_on = DateField(_l("Next follow-up"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)], filters=[_clean])
     confirm_duplicates = BooleanField(_l("Save anyway: this is a different customer"))
@@ -138,16 +143,16 @@ class ContactForm(VersionedForm):
 
 
 class MergeForm(FlaskForm):
-    duplicate_id = IntegerField(
+    duplicate_id = BoundedIntegerField(
         _l("Customer number of the duplicate"), validators=[DataRequired(), NumberRange(min=1)]
     )
 
 
 class HandoverForm(FlaskForm):
-    from_user_id = SelectField(_l("From salesperson"), coerce=int)
-    to_user_id = SelectField(_l("To salesperson"), coerce=int)
+    from_user_id = BoundedSelectField(_l("From salesperson"))
+    to_user_id = BoundedSelectField(_l("To salesperson"))
     move_all = BooleanField(_l("All of their customers"))
-    customer_ids = SelectMultipleField(_l("Customers"), coerce=int, validate_choice=False)
+    customer_ids = BoundedSelectMultipleField(_l("Customers"), validate_choice=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

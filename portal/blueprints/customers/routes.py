@@ -23,7 +23,7 @@ from portal.blueprints.customers.queries import (
     salespeople_for,
     visible_customer_ids,
 )
-from portal.blueprints.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from portal.models import FOLLOW_UP_KIND_LABELS
 from portal.rules.followups import company_today, next_date_too_early
+from portal.forms import BoundedSelectField
 
 
 def strip(value):
@@ -50,7 +51,7 @@ class FollowUpForm(FlaskForm):
     happened_at = LocalDateTimeField(
         _l("Date and time"), validators=[InputRequired(message=_l("Enter the date and time."))]
     )
-    contact_id = SelectField(_l("Contact person"), coerce=int, default=0)
+    contact_id = BoundedSelectField(_l("Contact person"), default=0)
     summary = TextAreaField(_l("Summary"), validators=summary_validators(), filters=[strip])
     outcome = StringField(_l("Outcome"), validators=[Length(max=200)], filters=[strip])
     next_step = StringField(_l("Next step"), validators=[Length(max=200)], filters=[strip])

@@ -9,7 +9,7 @@ from portal.audit import history_of
 from portal.blueprints.followups import bp
 from portal.blueprints.followups.forms import FollowUpEditForm, FollowUpForm
 from portal.blueprints.followups.panel import MORE_ID, PANEL_ID, build_panel, customer_url, may_change
-from portal.blueprints.forms import ConfirmForm
+from portal.forms import ConfirmForm, bounded_int
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
@@ -62,7 +62,7 @@ def _apply(form: FollowUpForm, follow_up: FollowUp, customer: Customer) -> None:
 def index(customer_id: int):
     """The customer's follow-up timeline, newest first, 50 at a time; ``before`` continues after that entry."""
     customer = _customer_or_404(customer_id)
-    before_id = request.args.get("before", type=int)
+    before_id = request.args.get("before", type=bounded_int)
     # The cursor still marks the place if it was archived since the page was shown.
     before = _follow_up_or_404(customer, before_id, include_archived=True) if before_id else None
     panel = build_panel(customer, before=before, with_form=before is None)

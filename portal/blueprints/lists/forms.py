@@ -4,7 +4,7 @@ from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from portal.blueprints.forms import VersionedForm
+from portal.forms import VersionedForm
 from portal.extensions import db
 from portal.models import LookupValue
 

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.blueprints.forms import VersionedForm
+from portal.forms import BoundedIntegerField, VersionedForm
 from portal.extensions import db
 from portal.models import FOLLOW_UP_KIND_LABELS, GradePolicy
 
@@ -19,7 +19,7 @@ class GradePolicyForm(VersionedForm):
     description = StringField(
         _l("Description"), validators=[Length(max=100)], filters=[lambda v: v.strip() if isinstance(v, str) else v]
     )
-    interval_days = IntegerField(
+    interval_days = BoundedIntegerField(
         _l("Follow up every (days)"),
         validators=[
             InputRequired(message=_l("Enter the number of days between follow-ups.")),
@@ -33,7 +33,7 @@ class GradePolicyForm(VersionedForm):
         ],
     )
     preferred_mode = SelectField(_l("Preferred mode"), choices=list(FOLLOW_UP_KIND_LABELS.items()))
-    position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(0, 999)], default=0)
+    position = BoundedIntegerField(_l("Order"), validators=[Optional(), NumberRange(0, 999)], default=0)
 
     def __init__(self, *args, policy: GradePolicy | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.access import roles_required
 from portal.audit import history_of
-from portal.blueprints.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.blueprints.settings import bp
 from portal.blueprints.settings.forms import GradePolicyForm
 from portal.concurrency import edit_status, submit_versioned

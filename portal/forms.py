@@ -1,0 +1,129 @@
+"""Form pieces shared by every area, and the one bounded integer conversion.
+
+Every integer that arrives from outside — a form field, a hidden version, a select value, a query
+argument, a URL segment — goes through ``bounded_int``: a positive whole number no larger than the
+databases' 64-bit integers. Anything else is a ``ValueError``, which WTForms turns into the field's
+message (422) and ``request.args.get(..., type=bounded_int)`` into an ignored filter, so a value too
+large for SQLite or PostgreSQL never reaches a query.
+"""
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import StopValidation
+
+MAX_DB_INT = 2**63 - 1
+# A string longer than this cannot hold a number in range; refuse it before int() parses it.
+_MAX_DIGITS = len(str(MAX_DB_INT))
+
+
+def bounded_int(value, *, minimum: int = 1) -> int:
+    """``value`` as an int in ``minimum``..2⁶³−1, else ``ValueError``.
+
+    Accepts ints and strings of ASCII or full-width digits (１２３) with surrounding spaces; refuses
+    bools, floats, signs other than a leading minus for a negative minimum, NUL bytes and the rest.
+    """
+    if isinstance(value, bool):
+        raise ValueError("not an integer")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        digits = text[1:] if text.startswith("-") else text
+        if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > _MAX_DIGITS:
+            raise ValueError("not an integer")
+        number = int(text)
+    else:
+        raise ValueError("not an integer")
+    if not minimum <= number <= MAX_DB_INT:
+        raise ValueError("out of range")
+    return number
+
+
+def bounded_int_or_zero(value) -> int:
+    """Like ``bounded_int`` but 0 is allowed: the "— none —" choice of optional selects."""
+    return bounded_int(value, minimum=0)
+
+
+def arg_int(name: str, default=None, *, minimum: int = 1):
+    """A bounded integer from the query string; a missing or bad value gives ``default``."""
+    from flask import request
+
+    try:
+        return bounded_int(request.args.get(name, ""), minimum=minimum)
+    except ValueError:
+        return default
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` URL segments above 2⁶³−1 do not match the route: 404, not an overflow."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_DB_INT, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class _StopOnBadInput:
+    """A value that could not be converted stops the field's validation: no later validator (and
+    no ``validate_<field>`` method) sees it, so none of them queries the database with it."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+        super().pre_validate(form)
+
+
+class BoundedIntegerField(_StopOnBadInput, IntegerField):
+    """A whole-number input that never holds a value beyond the databases' 64-bit integers.
+
+    Not a number, or beyond ±(2⁶³−1): the field's "whole number" message. The field's own
+    ``NumberRange`` gives the business range (1–365 days…) its clear message.
+    """
+
+    def __init__(self, label=None, validators=None, minimum: int = -MAX_DB_INT, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.minimum = minimum
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = bounded_int(valuelist[0], minimum=self.minimum)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Enter a whole number."))) from None
+
+
+class BoundedSelectField(_StopOnBadInput, SelectField):
+    """A select whose values are ids: ``coerce`` is the bounded conversion, 0 meaning none."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("coerce", bounded_int_or_zero)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Not a valid choice."))) from None
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form that gives POST-only buttons their CSRF token."""
+
+
+class VersionedForm(FlaskForm):
+    """An edit form that carries the record's version back (see ``portal.concurrency``)."""
+
+    version = HiddenField()
+
+
+class BoundedSelectMultipleField(_StopOnBadInput, SelectMultipleField):
+    """Several ids at once, each through the bounded conversion."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("coerce", bounded_int)
+        super().__init__(label, validators, **kwargs)
