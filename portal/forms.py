@@ -7,11 +7,12 @@ message (422) and ``request.args.get(..., type=bounded_int)`` into an ignored fi
 large for SQLite or PostgreSQL never reaches a query.
 """
 import unicodedata
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField
+from wtforms import DecimalField, HiddenField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import StopValidation
 
 MAX_DB_INT = 2**63 - 1
@@ -109,6 +110,61 @@ class BoundedSelectField(_StopOnBadInput, SelectField):
         except ValueError:
             self.data = None
             raise ValueError(str(_l("Not a valid choice."))) from None
+
+
+def parse_decimal(value, *, places: int = 2, maximum: Decimal = Decimal("9999999999.99")) -> Decimal:
+    """``value`` as a finite Decimal with at most ``places`` decimals and ``|value| <= maximum``.
+
+    Full-width digits and thousands separators (１,２３４.５０) are accepted; ``NaN``, ``Infinity``,
+    exponents beyond the range and anything else raise ``ValueError`` with the reason.
+    """
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").replace(" ", "")
+        if not text or len(text) > 40:
+            raise ValueError("not a number")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("not a number") from None
+    if not number.is_finite():
+        raise ValueError("not a number")
+    if abs(number) > maximum:
+        raise ValueError("too large")
+    step = Decimal(1).scaleb(-places)
+    if number != number.quantize(step):
+        raise ValueError("too many decimals")
+    return number.quantize(step)
+
+
+class BoundedDecimalField(_StopOnBadInput, DecimalField):
+    """A money or quantity input: finite, at most ``places`` decimals, no larger than ``maximum``.
+
+    The messages say which of the three was wrong; ``NumberRange`` then checks the business range.
+    """
+
+    def __init__(self, label=None, validators=None, places: int = 2, maximum=Decimal("9999999999.99"), **kwargs):
+        super().__init__(label, validators, places=places, **kwargs)
+        self.places = places
+        self.maximum = Decimal(maximum)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = parse_decimal(valuelist[0], places=self.places, maximum=self.maximum)
+        except ValueError as error:
+            self.data = None
+            reason = str(error)
+            if reason == "too large":
+                message = _l("Enter a number no larger than %(max)s.", max=f"{self.maximum:,}")
+            elif reason == "too many decimals":
+                message = _l("Use at most %(places)d decimal places.", places=self.places)
+            else:
+                message = _l("Enter a number, like 1234.50.")
+            raise ValueError(str(message)) from None
 
 
 class ConfirmForm(FlaskForm):

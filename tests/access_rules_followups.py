@@ -44,6 +44,8 @@ RULES = [
     Rule("calls.new", CALL_ROLES),
     Rule("calls.match", CALL_ROLES),
     Rule("settings.grades", ADMIN_ONLY),
+    Rule("settings.company", ADMIN_ONLY),
+    Rule("settings.company", ADMIN_ONLY, method="POST", data={"company__name": "测试公司"}),
     Rule("settings.grade_edit", ADMIN_ONLY, url_args=lambda r: {"policy_id": r.grade_policy.id}),
     Rule("settings.grade_archive", ADMIN_ONLY, url_args=lambda r: {"policy_id": r.grade_policy.id}),
 ]

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 from portal.models.accounts import Department, Language, Role, User
 from portal.models.audit import AuditEntry
+from portal.models.settings import CompanySetting
 from portal.models.customers import (
     FOLLOW_UP_KIND_LABELS,
     STAGE_LABELS,
@@ -16,6 +17,7 @@ from portal.models.customers import (
 
 __all__ = [
     "AuditEntry",
+    "CompanySetting",
     "Contact",
     "Customer",
     "Department",

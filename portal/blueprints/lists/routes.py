@@ -1,7 +1,6 @@
 """Lists of values: add, rename, reorder and archive entries."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.access import roles_required
@@ -11,13 +10,10 @@ from portal.blueprints.lists import bp
 from portal.blueprints.lists.forms import LookupValueForm, MoveForm
 from portal.concurrency import edit_status, submit_versioned
 from portal.extensions import db
-from portal.models import LookupKind, LookupValue, Role
+from portal.lookups import LOOKUP_LISTS, ensure_default_entries
+from portal.models import LookupValue, Role
 
 ADMIN = Role.ADMIN.value
-KIND_LABELS = {
-    LookupKind.CUSTOMER_TYPE.value: _l("Customer types and industries"),
-    LookupKind.SOURCE.value: _l("Customer sources"),
-}
 
 
 def _entries(kind: str) -> list[LookupValue]:
@@ -26,7 +22,7 @@ def _entries(kind: str) -> list[LookupValue]:
 
 
 def _kind_or_404(kind: str) -> str:
-    if kind not in {member.value for member in LookupKind}:
+    if kind not in LOOKUP_LISTS:
         abort(404)
     return kind
 
@@ -38,8 +34,12 @@ def _value_or_404(value_id: int) -> LookupValue:
     return value
 
 
+def _blank_forms() -> dict:
+    return {kind: LookupValueForm(formdata=None, kind=kind, prefix=kind) for kind in LOOKUP_LISTS}
+
+
 def _index_page(forms: dict, status: int = 200):
-    sections = [(member.value, KIND_LABELS.get(member.value, member.value), _entries(member.value)) for member in LookupKind]
+    sections = [(kind, str(lookup_list.label), _entries(kind)) for kind, lookup_list in LOOKUP_LISTS.items()]
     return (
         render_template("lists/index.html", sections=sections, forms=forms, move_form=MoveForm()),
         status,
@@ -50,7 +50,9 @@ def _index_page(forms: dict, status: int = 200):
 @roles_required(ADMIN)
 def index():
     """Every list of values with its entries in order, and a form to add to each."""
-    return _index_page({member.value: LookupValueForm(formdata=None, kind=member.value, prefix=member.value) for member in LookupKind})
+    if any([ensure_default_entries(kind) for kind in LOOKUP_LISTS]):
+        db.session.commit()
+    return _index_page(_blank_forms())
 
 
 @bp.route("/<kind>", methods=["POST"])
@@ -66,7 +68,7 @@ def add(kind: str):
         db.session.commit()
         flash(_("%(name)s added.", name=form.name.data), "success")
         return redirect(url_for("lists.index", _anchor=kind))
-    forms = {member.value: LookupValueForm(formdata=None, kind=member.value, prefix=member.value) for member in LookupKind}
+    forms = _blank_forms()
     forms[kind] = form
     return _index_page(forms, 422)
 
@@ -89,7 +91,7 @@ def edit(value_id: int):
             "lists/edit.html",
             form=form,
             value=value,
-            kind_label=KIND_LABELS.get(value.kind, value.kind),
+            kind_label=LOOKUP_LISTS[value.kind].label if value.kind in LOOKUP_LISTS else value.kind,
             conflict=conflict,
             history=history_of(value),
         ),

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField, StringField
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import BoundedIntegerField, VersionedForm
+from portal.forms import BoundedDecimalField, BoundedIntegerField, VersionedForm
 from portal.extensions import db
 from portal.models import FOLLOW_UP_KIND_LABELS, GradePolicy
 
@@ -48,3 +49,42 @@ class GradePolicyForm(VersionedForm):
         if existing.archived_at is None:
             raise ValidationError(_l("This grade exists already."))
         raise ValidationError(_l("This grade was archived; restore it from the archive instead."))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def company_settings_form(definitions, formdata=None, data=None):
+    """A form with one field per registered setting, named by its key (dots become ``__``)."""
+
+    class CompanySettingsForm(FlaskForm):
+        # The versions of the stored rows when the page was opened (see ``settings_fingerprint``).
+        fingerprint = HiddenField()
+
+    for definition in definitions:
+        setattr(CompanySettingsForm, field_name(definition.key), _setting_field(definition))
+    return CompanySettingsForm(formdata=formdata, data=data)
+
+
+def field_name(key: str) -> str:
+    return key.replace(".", "__")
+
+
+def _setting_field(definition):
+    label, hint = definition.label, definition.hint
+    description = hint or ""
+    if definition.kind in ("int", "decimal"):
+        limits = NumberRange(
+            definition.minimum,
+            definition.maximum,
+            message=_l("Enter a value from %(min)s to %(max)s.", min=definition.minimum, max=definition.maximum),
+        )
+        required = InputRequired(message=_l("Enter a value."))
+        if definition.kind == "int":
+            return BoundedIntegerField(label, validators=[required, limits], description=description)
+        return BoundedDecimalField(label, validators=[required, limits], places=4, description=description)
+    validators = [Optional(), Length(max=definition.max_length)]
+    if definition.kind == "textarea":
+        return TextAreaField(label, validators=validators, filters=[_strip], description=description)
+    return StringField(label, validators=validators, filters=[_strip], description=description)

@@ -6,7 +6,8 @@ from portal.access import roles_required
 from portal.audit import history_of
 from portal.forms import ConfirmForm
 from portal.blueprints.settings import bp
-from portal.blueprints.settings.forms import GradePolicyForm
+from portal.blueprints.settings.forms import GradePolicyForm, company_settings_form, field_name
+from portal.company_settings import GROUP_ORDER, SETTINGS, get_setting, set_setting, setting_rows
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
@@ -100,3 +101,39 @@ def grade_archive(policy_id: int):
         return redirect(url_for("settings.grades"), 303)
     customers = _customers_per_grade().get(policy.grade, 0)
     return render_template("settings/confirm_archive.html", policy=policy, customers=customers, form=form)
+
+
+# --- company settings ---------------------------------------------------------------------------
+
+
+def settings_fingerprint(rows) -> str:
+    """``key:version`` of every stored setting: changes when anyone saves any setting."""
+    return ",".join(f"{key}:{row.version}" for key, row in sorted(rows.items()))
+
+
+@bp.route("/company", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def company():
+    """Every registered setting in its group: company details for printouts, numbering, defaults."""
+    definitions = list(SETTINGS.values())
+    rows = setting_rows()
+    current = {field_name(d.key): get_setting(d.key) for d in definitions}
+    form = company_settings_form(definitions, formdata=request.form if request.method == "POST" else None, data=current)
+    stale = False
+    if request.method == "GET":
+        form.fingerprint.data = settings_fingerprint(rows)
+    elif form.validate_on_submit():
+        if form.fingerprint.data != settings_fingerprint(rows):
+            stale = True
+            form.fingerprint.data = settings_fingerprint(rows)
+        else:
+            for definition in definitions:
+                set_setting(definition.key, form[field_name(definition.key)].data)
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("settings.company"), 303)
+    groups = [
+        (group, [form[field_name(d.key)] for d in definitions if d.group is group]) for group in GROUP_ORDER
+    ]
+    status = 409 if stale else form_status(form)
+    return render_template("settings/company.html", form=form, groups=groups, stale=stale, current=current), status
