@@ -29,7 +29,8 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d portal/translations
 
 # Debian's Chromium for the browser tests (Playwright's own download cannot work offline).
-# A failed install is reported loudly; the browser tests then skip instead of failing the suite.
+# A failed install is reported loudly; the browser tests then skip instead of failing the suite,
+# except where PORTAL_REQUIRE_BROWSER=1 (CI), which turns those skips into failures.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium for the browser tests"; \

@@ -44,9 +44,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     register_commands(app)
 
-    from portal.security import add_security_headers
+    from portal.security import add_security_headers, refuse_nul_bytes
     from portal.navigation import navigation_for
 
+    app.before_request(refuse_nul_bytes)
     app.before_request(_require_first_administrator)
     app.after_request(add_security_headers)
     from flask_babel import get_locale

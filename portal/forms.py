@@ -2,7 +2,9 @@
 
 Every integer that arrives from outside — a form field, a hidden version, a select value, a query
 argument, a URL segment — goes through ``bounded_int``: a positive whole number no larger than the
-databases' 64-bit integers. Anything else is a ``ValueError``, which WTForms turns into the field's
+smallest integer column the databases have. Ids and counts are ``Integer`` columns, which are
+32-bit on PostgreSQL (SQLite's are 64-bit), so the bound is 2³¹−1: a larger value would pass a
+64-bit check and still fail in PostgreSQL with "integer out of range". Anything else is a ``ValueError``, which WTForms turns into the field's
 message (422) and ``request.args.get(..., type=bounded_int)`` into an ignored filter, so a value too
 large for SQLite or PostgreSQL never reaches a query.
 """
@@ -15,13 +17,13 @@ from werkzeug.routing import IntegerConverter
 from wtforms import DecimalField, HiddenField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import StopValidation
 
-MAX_DB_INT = 2**63 - 1
+MAX_DB_INT = 2**31 - 1
 # A string longer than this cannot hold a number in range; refuse it before int() parses it.
 _MAX_DIGITS = len(str(MAX_DB_INT))
 
 
 def bounded_int(value, *, minimum: int = 1) -> int:
-    """``value`` as an int in ``minimum``..2⁶³−1, else ``ValueError``.
+    """``value`` as an int in ``minimum``..2³¹−1, else ``ValueError``.
 
     Accepts ints and strings of ASCII or full-width digits (１２３) with surrounding spaces; refuses
     bools, floats, signs other than a leading minus for a negative minimum, NUL bytes and the rest.
@@ -59,7 +61,7 @@ def arg_int(name: str, default=None, *, minimum: int = 1):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` URL segments above 2⁶³−1 do not match the route: 404, not an overflow."""
+    """``<int:...>`` URL segments above 2³¹−1 do not match the route: 404, not an overflow."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_DB_INT, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
@@ -76,9 +78,9 @@ class _StopOnBadInput:
 
 
 class BoundedIntegerField(_StopOnBadInput, IntegerField):
-    """A whole-number input that never holds a value beyond the databases' 64-bit integers.
+    """A whole-number input that never holds a value beyond the databases' integer columns.
 
-    Not a number, or beyond ±(2⁶³−1): the field's "whole number" message. The field's own
+    Not a number, or beyond ±(2³¹−1): the field's "whole number" message. The field's own
     ``NumberRange`` gives the business range (1–365 days…) its clear message.
     """
 

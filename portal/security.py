@@ -48,3 +48,17 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def refuse_nul_bytes():
+    """Refuse a request whose query or form holds a NUL character (400), before any view reads it.
+
+    Nobody types one, PostgreSQL cannot store one in text, and SQLite would store a string that
+    other tools cut short: such input is an attack or a broken client, never data to keep.
+    """
+    from flask import abort, request
+
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)

@@ -5,6 +5,7 @@ The schema is built by the Alembic migrations, so every run checks them too.
 """
 import itertools
 import os
+from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,6 +16,8 @@ from werkzeug.security import generate_password_hash
 from portal import create_app
 from portal.extensions import db, limiter
 from portal.models import Department, Role, User
+
+pytest_plugins = ["browser_required"]
 
 TEST_PASSWORD = "correct-horse-9"
 # Hashing once keeps factories fast; the login tests still check real scrypt hashes.
@@ -121,6 +124,23 @@ def make_user():
         return user
 
     return factory
+
+
+@pytest.fixture
+def world(make_department, make_user):
+    """The access matrix's cast: one actor per role in department A, a colleague there, and a
+    salesperson and a head of department B."""
+    department_a = make_department("甲部")
+    department_b = make_department("乙部")
+    actors = {role: make_user(role, department_a) for role in ("sales", "head", "hr", "admin")}
+    return SimpleNamespace(
+        department_a=department_a,
+        department_b=department_b,
+        actors=actors,
+        colleague=make_user("sales", department_a),
+        outsider=make_user("sales", department_b),
+        outsider_head=make_user("head", department_b),
+    )
 
 
 def login_as(client, user: User) -> None:

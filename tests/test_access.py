@@ -42,21 +42,6 @@ def test_matrix_names_every_endpoint(app):
     assert covered - endpoints == set(), "tests/access_matrix.py names endpoints that do not exist"
 
 
-@pytest.fixture
-def world(make_department, make_user):
-    department_a = make_department("甲部")
-    department_b = make_department("乙部")
-    actors = {role: make_user(role, department_a) for role in ROLES}
-    return SimpleNamespace(
-        department_a=department_a,
-        department_b=department_b,
-        actors=actors,
-        colleague=make_user("sales", department_a),
-        outsider=make_user("sales", department_b),
-        outsider_head=make_user("head", department_b),
-    )
-
-
 def _cases():
     for rule in RULES:
         for role in ROLES:

@@ -44,7 +44,8 @@ def users():
         stmt = stmt.where(User.active.is_(True))
     elif status == "inactive":
         stmt = stmt.where(User.active.is_(False))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    # The page number goes through the bounded conversion; Flask-SQLAlchemy would take any integer.
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=bounded_int), per_page=50, error_out=False)
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     return render_page_or_fragment(
         "admin/users.html",

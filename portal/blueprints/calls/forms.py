@@ -9,7 +9,7 @@ from portal.blueprints.followups.forms import next_date_field, strip, summary_va
 from portal.extensions import db
 from portal.models import Role, User
 from portal.rules.followups import company_today, grade_policies, next_date_too_early
-from portal.forms import BoundedSelectField
+from portal.forms import BoundedSelectField, bounded_int
 
 NEW_CUSTOMER = "new"
 
@@ -69,8 +69,10 @@ class CallForm(FlaskForm):
 
     @property
     def picked_customer_id(self) -> int | None:
-        value = self.customer.data or ""
-        return int(value) if value.isdigit() else None
+        try:
+            return bounded_int(self.customer.data or "")
+        except ValueError:
+            return None
 
     def validate_customer(self, field):
         if not self.creates_customer and self.picked_customer_id is None:

@@ -103,7 +103,7 @@ class CustomerForm(VersionedForm):
         return valid
 
     def validate_owner_id(self, field):
-        owner = db.session.get(User, field.data)
+        owner = db.session.get(User, field.data) if field.data else None
         if owner is None or owner.department_id is None:
             raise ValidationError(_l("Choose a salesperson who belongs to a department."))
 

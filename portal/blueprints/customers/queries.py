@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models import Customer, GradePolicy, LookupKind, LookupValue, Role, Stage, User
 from portal.rules.customers import normalise_name, phone_digits
 from portal.rules.followups import company_today
+from portal.forms import bounded_int
 
 PAGE_SIZE = 25
 SORTS = ("newest", "name", "next")
@@ -26,9 +27,10 @@ _LIKE_SPECIALS = re.compile(r"([\\%_])")
 
 
 def _int_or_none(value) -> int | None:
+    """An id from the query string, or None when it is missing, malformed or out of range."""
     try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+        return bounded_int(value)
+    except ValueError:
         return None
 
 

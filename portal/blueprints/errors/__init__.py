@@ -1,4 +1,4 @@
-"""Error pages: 400 (CSRF), 403, 404, 409, 413, 429 and 500."""
+"""Error pages: 400 (CSRF, unreadable input), 403, 404, 409, 413, 429 and 500."""
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -19,6 +19,13 @@ def csrf_error(error):
         400,
         _("The form has expired"),
         _("The page was open too long or was sent from elsewhere. Reload the page and try again; nothing was saved."),
+    )
+
+
+@bp.app_errorhandler(400)
+def bad_request(error):
+    return _error_page(
+        400, _("The request could not be read"), _("It held characters or values the portal does not accept; nothing was saved.")
     )
 
 
