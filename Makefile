@@ -7,7 +7,7 @@ PORT ?= 5000
 SIZE ?= large
 export FLASK_APP := portal
 
-.PHONY: run test install install-dev translations browser bench clean
+.PHONY: run test install install-dev install-load translations browser bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-load: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,load]'
+	touch $(VENV)/.installed $(VENV)/.installed-dev $@
+
 install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
+install-load: $(VENV)/.installed-load translations
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d portal/translations
@@ -47,6 +52,10 @@ test: install-dev browser
 
 bench: install-dev
 	$(BIN)/python -m bench.run --size $(SIZE)
+
+# Mixed load through the real server at 10, 50 and 200 users (bench/loadtest.py; figures in bench/results/).
+loadtest: install-load
+	$(BIN)/python -m bench.loadtest --size $(SIZE)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,208 @@
+"""Mixed workload of logged-in users in the four roles, for Locust (run by ``bench/loadtest.py``).
+
+Each simulated user logs in with one generated account (``bench.generate``: ``sales<d>.<nn>``,
+``head<d>``, ``hr``, ``admin``; all share one password) and then, without think time, repeats the
+requests a person in that role makes most: My day, the customer list filtered and searched through
+htmx, a customer page, logging a follow-up (visit or call out) and an inbound call.
+
+Every write carries a unique marker in its summary (``LT<run>-<user>-<n>``); markers whose request
+answered as expected are written to ``LOAD_MARKERS_FILE`` when the run stops, so the runner can
+check that each is in the database exactly once.
+
+Settings come from the environment: ``LOAD_RUN_ID``, ``LOAD_PASSWORD``, ``LOAD_DEPARTMENTS``
+(salespeople per department, comma-separated), ``LOAD_SEARCH_TERM``, ``LOAD_MARKERS_FILE``.
+"""
+import itertools
+import json
+import os
+import random
+import re
+import time
+from datetime import datetime, timedelta
+
+import gevent
+from locust import FastHttpUser, constant, events, task
+from locust.stats import StatsEntry
+
+RUN_ID = os.environ.get("LOAD_RUN_ID", "0")
+PASSWORD = os.environ.get("LOAD_PASSWORD", "bench-pass-1")
+DEPARTMENTS = [int(count) for count in os.environ.get("LOAD_DEPARTMENTS", "15,15,15,15").split(",")]
+SEARCH_TERM = os.environ.get("LOAD_SEARCH_TERM", "鲜果")
+MARKERS_FILE = os.environ.get("LOAD_MARKERS_FILE")
+SUMMARY_FILE = os.environ.get("LOAD_SUMMARY_FILE")
+USERS = int(os.environ.get("LOAD_USERS", "0"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
+LOGIN_KINDS = {"login", "login.page"}
+
+CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
+CUSTOMER_LINK = re.compile(r'href="/customers/(\d+)"')
+STAGES = ("potential", "intended", "signed")
+GRADES = ("A", "B", "C", "D")
+ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
+PANEL = {"HX-Request": "true", "HX-Target": "follow-ups"}
+
+_account_numbers = {role: itertools.count() for role in ("sales", "head")}
+saved_markers: list[str] = []
+# The measured window opens once every user has logged in: logins (scrypt) are not the workload.
+window = {"ready": 0, "opened": None}
+
+
+def _account(role: str) -> str:
+    """The next generated account of ``role``: salespeople and heads spread over the departments."""
+    number = next(_account_numbers[role]) if role in _account_numbers else 0
+    if role == "sales":
+        people = [(d, n) for d, count in enumerate(DEPARTMENTS, start=1) for n in range(1, count + 1)]
+        department, person = people[number % len(people)]
+        return f"sales{department}.{person:02d}"
+    if role == "head":
+        return f"head{number % len(DEPARTMENTS) + 1}"
+    return role
+
+
+class PortalUser(FastHttpUser):
+    abstract = True
+    role = "sales"
+    wait_time = constant(0)
+    _user_numbers = itertools.count(1)
+
+    def on_start(self):
+        self.number = next(self._user_numbers)
+        self.writes = itertools.count(1)
+        page = self.client.get("/login", name="login.page").text
+        response = self.client.post(
+            "/login",
+            data={"username": _account(self.role), "password": PASSWORD, "csrf_token": CSRF_INPUT.search(page).group(1)},
+            name="login",
+            allow_redirects=False,
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"login as {self.role} answered {response.status_code}")
+        home = self.client.get("/", name="my_day").text
+        self.csrf = CSRF_HEADER.search(home).group(1)
+        self.customer_ids = self._customer_ids()
+        window["ready"] += 1
+        if window["ready"] == USERS and window["opened"] is None:
+            self.environment.runner.stats.reset_all()
+            window["opened"] = time.monotonic()
+            gevent.spawn_later(SECONDS, self.environment.runner.quit)
+
+    def _customer_ids(self) -> list[int]:
+        if self.role == "hr":
+            return []
+        rows = self.client.get("/customers/", headers=ROWS, name="list.fragment").text
+        return [int(found) for found in CUSTOMER_LINK.findall(rows)][:50]
+
+    def marker(self) -> str:
+        return f"LT{RUN_ID}-{self.number}-{next(self.writes)}"
+
+    @task(4)
+    def my_day(self):
+        self.client.get("/", name="my_day")
+
+
+class CustomerWork(PortalUser):
+    abstract = True
+
+    @task(4)
+    def filter_list(self):
+        params = {"stage": random.choice(STAGES), "grade": random.choice(GRADES)}
+        self.client.get("/customers/", params=params, headers=ROWS, name="list.fragment")
+
+    @task(2)
+    def search_list(self):
+        self.client.get("/customers/", params={"q": SEARCH_TERM}, headers=ROWS, name="list.search")
+
+    @task(3)
+    def customer_page(self):
+        if self.customer_ids:
+            self.client.get(f"/customers/{random.choice(self.customer_ids)}", name="customer.page")
+
+    @task(2)
+    def log_follow_up(self):
+        if not self.customer_ids:
+            return
+        marker = self.marker()
+        happened = (datetime.utcnow() + timedelta(hours=8) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+        with self.client.post(
+            f"/customers/{random.choice(self.customer_ids)}/follow-ups",
+            data={"kind": random.choice(("visit", "call_out")), "happened_at": happened, "summary": marker, "contact_id": "0"},
+            headers={**PANEL, "X-CSRFToken": self.csrf},
+            name="follow_up.create",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200:
+                saved_markers.append(marker)
+                response.success()
+            else:
+                response.failure(f"status {response.status_code}")
+
+    @task(1)
+    def inbound_call(self):
+        if not self.customer_ids:
+            return
+        marker = self.marker()
+        with self.client.post(
+            "/calls/new",
+            data={"customer": str(random.choice(self.customer_ids)), "summary": marker, "csrf_token": self.csrf},
+            name="call.create",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 303:
+                saved_markers.append(marker)
+                response.success()
+            else:
+                response.failure(f"status {response.status_code}")
+
+
+class Salesperson(CustomerWork):
+    role = "sales"
+    weight = 14
+
+
+class Head(CustomerWork):
+    role = "head"
+    weight = 3
+
+
+class Admin(CustomerWork):
+    role = "admin"
+    weight = 2
+
+
+class HumanResources(PortalUser):
+    role = "hr"
+    weight = 1
+
+
+def _figures(entry: StatsEntry, seconds: float) -> dict:
+    return {
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "rps": round(entry.num_requests / seconds, 1) if seconds else 0.0,
+        "p50_ms": entry.get_response_time_percentile(0.50),
+        "p95_ms": entry.get_response_time_percentile(0.95),
+        "p99_ms": entry.get_response_time_percentile(0.99),
+    }
+
+
+@events.test_stop.add_listener
+def _write_results(environment, **_kwargs):
+    seconds = time.monotonic() - window["opened"] if window["opened"] else 0.0
+    stats = environment.runner.stats
+    mixed = StatsEntry(stats, "mixed", "")
+    kinds = {}
+    for (name, _method), entry in sorted(stats.entries.items()):
+        if not entry.num_requests:
+            continue
+        kinds[name] = _figures(entry, seconds)
+        if name not in LOGIN_KINDS:
+            mixed.extend(entry)
+    errors = {f"{error.name}: {error.error}": error.occurrences for error in stats.errors.values()}
+    if SUMMARY_FILE:
+        with open(SUMMARY_FILE, "w", encoding="utf-8") as handle:
+            json.dump({"seconds": round(seconds, 1), "logged_in": window["ready"], "mixed": _figures(mixed, seconds), "kinds": kinds, "errors": errors}, handle, ensure_ascii=False)
+    if MARKERS_FILE:
+        with open(MARKERS_FILE, "w", encoding="utf-8") as handle:
+            json.dump(saved_markers, handle)
