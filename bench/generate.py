@@ -41,7 +41,7 @@ from portal.models import (
     Stage,
     User,
 )
-from portal.rules.customers import normalise_name, phone_digits, search_text_for
+from portal.rules.customers import normalise_name, phone_digits, search_text_for, text_grams
 from portal.rules.followups import DEFAULT_GRADE_POLICIES
 
 SEED = 20_240_601
@@ -293,6 +293,7 @@ class _Builder:
                     contacts=[SimpleNamespace(name=p["name"], phone=p["phone"], mobile=p["mobile"], archived_at=None) for p in people],
                 )
             )
+            row["search_grams"] = text_grams(row["search_text"])
             customers.append(row)
 
             self.owner[customer_id] = owner_id

@@ -90,7 +90,7 @@ class Customer(BusinessRecord, db.Model):
     __access_area__ = Area.CUSTOMER_DATA
     RECORD_LABEL = _l("Customers")
     # Keys derived from other columns: recomputed by refresh_keys, noise in the trail.
-    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"name_key", "phone_key", "mobile_key", "search_text"}
+    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"name_key", "phone_key", "mobile_key", "search_text", "search_grams"}
     __table_args__ = (
         # Lists are keyset-paginated per scope, newest first.
         Index("ix_customers_owner_id_id", "owner_id", "id"),
@@ -128,6 +128,8 @@ class Customer(BusinessRecord, db.Model):
     last_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Name, contacts' names and every phone, lower-cased: one column for substring search.
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Bigrams of search_text for the search index (portal/search.py); set with it by refresh_keys.
+    search_grams: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     owner = relationship("User", foreign_keys=[owner_id])
     department = relationship("Department")

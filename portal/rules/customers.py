@@ -62,6 +62,31 @@ def search_text_for(customer) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def character_runs(text: str) -> list[str]:
+    """Maximal runs of letters and digits in ``text`` (CJK characters count as letters)."""
+    runs, current = [], []
+    for character in text:
+        if character.isalnum():
+            current.append(character)
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return runs
+
+
+def bigrams(run: str) -> list[str]:
+    """Each pair of neighbouring characters of ``run``, in order (none for a single character)."""
+    return [run[index : index + 2] for index in range(len(run) - 1)]
+
+
+def text_grams(search_text: str) -> str:
+    """The search index's form of ``search_text`` (``portal/search.py``): the bigrams of each run
+    of letters and digits, in order, space-separated."""
+    return " ".join(gram for run in character_runs(search_text) for gram in bigrams(run))
+
+
 def refresh_keys(customer) -> None:
     """Recompute the derived columns after the name, phones or contacts changed."""
     customer.name_key = normalise_name(customer.name)
@@ -69,3 +94,4 @@ def refresh_keys(customer) -> None:
     customer.mobile_key = phone_digits(customer.mobile)
     customer.email = (customer.email or "").strip().lower()
     customer.search_text = search_text_for(customer)
+    customer.search_grams = text_grams(customer.search_text)

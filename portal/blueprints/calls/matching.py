@@ -2,13 +2,14 @@
 import re
 import unicodedata
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import scope_clause
 from portal.extensions import db
 from portal.models import Customer
 from portal.rules.customers import normalise_name, phone_digits
+from portal.search import indexed_contains
 
 MATCH_LIMIT = 10
 MIN_QUERY_LENGTH = 2
@@ -72,7 +73,9 @@ def match_customers(user, query: str | None, limit: int = MATCH_LIMIT) -> list[C
             exact = matching(or_(Customer.phone_key == digits, Customer.mobile_key == digits))
             if exact:
                 return exact
-        return matching(_contains(Customer.search_text, digits))
+        narrowed = indexed_contains(digits, db.engine.dialect.name)
+        condition = _contains(Customer.search_text, digits)
+        return matching(condition if narrowed is None else and_(condition, narrowed))
     conditions = [_contains(Customer.search_text, _fold(query))]
     if key := normalise_name(query):
         conditions.append(_contains(Customer.name_key, key))

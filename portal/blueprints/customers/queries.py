@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models import Customer, GradePolicy, LookupKind, LookupValue, Role, Stage, User
 from portal.rules.customers import normalise_name, phone_digits
 from portal.rules.followups import company_today
+from portal.search import gram_clause, gram_query, indexed_contains
 from portal.forms import bounded_int
 
 PAGE_SIZE = 25
@@ -167,15 +168,26 @@ class _ScopeParameters:
         self.role = role
 
 
+# The search index's narrowing condition for each term, per engine (portal/search.py).
+_INDEX_CLAUSES = {
+    dialect: {f"index{n}": gram_clause(f"index{n}", dialect) for n in range(MAX_TERMS)}
+    for dialect in ("sqlite", "postgresql")
+}
+
+
+def _clause(name: str, dialect: str):
+    return _INDEX_CLAUSES[dialect][name] if name.startswith("index") else _CLAUSES[name]
+
+
 @lru_cache(maxsize=512)
-def _statement(role: str, clauses: tuple[str, ...], order: str, limit: int):
+def _statement(dialect: str, role: str, clauses: tuple[str, ...], order: str, limit: int):
     """The list's SELECT for one role and combination of clauses, built once per process (building
     and cache-keying a statement costs more than running it on an index)."""
     return (
         select(*_ROW_COLUMNS)
         .join(User, User.id == Customer.owner_id)
         .where(Customer.archived_at.is_(None), scope_clause(Customer, _ScopeParameters(role)))
-        .where(*(_CLAUSES[name] for name in clauses))
+        .where(*(_clause(name, dialect) for name in clauses))
         .order_by(*_ORDERS[order])
         .limit(limit)
     )
@@ -189,8 +201,12 @@ def _filter_clauses(user, filters: CustomerFilters) -> tuple[tuple[str, ...], di
         names.append(name)
         params.update(values)
 
+    dialect = db.engine.dialect.name
     for number, term in enumerate(search_terms(filters.q)[:MAX_TERMS]):
         use(f"term{number}", **{f"term{number}": _like_contains(term)})
+        index_query = gram_query(term, dialect)
+        if index_query is not None:
+            use(f"index{number}", **{f"index{number}": index_query})
     if filters.stage:
         use("stage", stage=filters.stage)
     if filters.grade == NO_GRADE:
@@ -252,7 +268,7 @@ def list_customers(user, filters: CustomerFilters, after: str | None, page_size:
     limit = page_size + 1
 
     def fetch(order: str, *extra: str, **values) -> list:
-        statement = _statement(user.role, clauses + extra, order, limit)
+        statement = _statement(db.engine.dialect.name, user.role, clauses + extra, order, limit)
         # Plain rows on the session's connection: the ORM result machinery would add nothing.
         return list(db.session.connection().execute(statement, {**params, **values}))
 
@@ -304,7 +320,11 @@ def find_duplicates(name: str, phones, email: str, exclude_id: int | None = None
     if digits:
         # search_text holds every phone of the customer and its contacts as digits; a number
         # inside a longer one is dropped below, where whole words are compared.
-        conditions += [Customer.search_text.like(f"%{d}%") for d in digits]
+        dialect = db.engine.dialect.name
+        conditions += [
+            and_(Customer.search_text.like(f"%{d}%"), indexed_contains(d, dialect, f"phone{number}"))
+            for number, d in enumerate(sorted(digits))
+        ]
     if email:
         conditions.append(Customer.email == email)
     if not conditions:
