@@ -62,9 +62,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         get_locale=get_locale,
         readable_history=readable_history,
     )
-    from portal.rendering import day, minute
+    from portal.rendering import day, minute, money, quantity
 
-    app.jinja_env.filters.update(day=day, minute=minute)
+    app.jinja_env.filters.update(day=day, minute=minute, money=money, quantity=quantity)
     app.jinja_env.add_extension("jinja2.ext.do")
     return app
 

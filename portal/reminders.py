@@ -3,16 +3,9 @@
 A section is a function ``(user) -> ReminderSection | None``; ``None`` means the section does not
 apply to this user's role.
 """
-from dataclasses import dataclass, field
 from typing import Callable
 
-
-@dataclass
-class ReminderSection:
-    title: str
-    template: str
-    context: dict = field(default_factory=dict)
-    order: int = 100
+from portal.panels import Section as ReminderSection
 
 
 _PROVIDERS: list[Callable] = []

@@ -48,3 +48,17 @@ def minute(value: datetime | None) -> str:
     if value is None:
         return ""
     return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+
+
+def money(value) -> str:
+    """An amount in yuan with thousands separators and two decimals (12,345.60); blank for None."""
+    if value is None:
+        return ""
+    return f"{value:,.2f}"
+
+
+def quantity(value) -> str:
+    """A quantity without trailing zeros (10, 2.5, 0.125); blank for None."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")

@@ -36,6 +36,9 @@ def _form(client, **changes):
     page = client.get("/settings/company").get_data(as_text=True)
     fingerprint = page.split('name="fingerprint" type="hidden" value="')[1].split('"')[0]
     data = {"fingerprint": fingerprint, "company__name": "鲜果贸易有限公司", "test__days": "30", "test__rate": "13"}
+    # Every other setting on the page (areas add theirs) keeps its current value.
+    for key, definition in SETTINGS.items():
+        data.setdefault(key.replace(".", "__"), definition.to_text(get_setting(key)))
     data.update(changes)
     return data
 

@@ -14,8 +14,30 @@ from portal.models.customers import (
     LookupValue,
     Stage,
 )
+from portal.models.quotes import (
+    LOST_REASON,
+    PRODUCT_CATEGORY,
+    QUOTE_STATUS_LABELS,
+    Competitor,
+    LostOrder,
+    Product,
+    Quote,
+    QuoteCounter,
+    QuoteLine,
+    QuoteStatus,
+)
 
 __all__ = [
+    "Competitor",
+    "LOST_REASON",
+    "LostOrder",
+    "PRODUCT_CATEGORY",
+    "Product",
+    "QUOTE_STATUS_LABELS",
+    "Quote",
+    "QuoteCounter",
+    "QuoteLine",
+    "QuoteStatus",
     "AuditEntry",
     "CompanySetting",
     "Contact",

@@ -28,6 +28,7 @@ from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import STAGE_LABELS, Contact, Customer, Department, LookupKind, LookupValue, Role, User
+from portal.panels import panels_for
 from portal.rendering import form_status, render_page_or_fragment, wants_fragment
 from portal.rules.customers import normalise_name, phone_digits, refresh_keys
 from portal.rules.followups import company_today, next_follow_up_for_grade
@@ -150,6 +151,7 @@ def detail(customer_id: int):
         history=history_of(customer),
         stage_labels=STAGE_LABELS,
         today=company_today(),
+        panels=panels_for("customer", customer, current_user),
     )
 
 

@@ -1,6 +1,6 @@
 """customer search index: bigrams of search_text, FTS5 on SQLite, GIN on PostgreSQL
 
-Revision ID: 0008
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25 02:40:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.rules.customers import text_grams
 
 
-revision = '0008'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,196 @@
+"""Quote numbering, the scoped quote list with its totals, and the catalogue search."""
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+
+from portal.access import scope_clause
+from portal.extensions import db
+from portal.forms import bounded_int, parse_decimal
+from portal.models import Competitor, Customer, Product, Quote, QuoteCounter, QuoteLine, QuoteStatus, User
+from portal.rules.quotes import EXPIRED, OPEN_STATUSES
+
+PAGE_SIZE = 25
+_LIKE_SPECIALS = re.compile(r"([\\%_])")
+
+
+def take_quote_sequence(year: int) -> int:
+    """The next number of ``year``, taken inside the caller's transaction.
+
+    The counter row is raised with one UPDATE, which holds the row (PostgreSQL) or the database
+    (SQLite, ``BEGIN IMMEDIATE``) until the quote is committed: two people saving at once get
+    consecutive numbers, and a save that fails rolls its number back, so there are no gaps.
+    """
+    raised = db.session.execute(
+        update(QuoteCounter).where(QuoteCounter.year == year).values(last_number=QuoteCounter.last_number + 1)
+    )
+    if raised.rowcount == 0:
+        # The year's first quote. A concurrent first insert fails on the primary key and the
+        # request is refused as a conflict; that happens once a year at most.
+        db.session.execute(insert(QuoteCounter).values(year=year, last_number=1))
+        return 1
+    return db.session.scalar(select(QuoteCounter.last_number).where(QuoteCounter.year == year))
+
+
+def status_condition(status: str, today: date):
+    """The SQL form of ``rules.quotes.effective_status``: the quotes whose status is ``status`` today."""
+    still_valid = Quote.valid_until >= today
+    if status == EXPIRED:
+        return and_(Quote.status.in_(OPEN_STATUSES), Quote.valid_until < today)
+    if status in OPEN_STATUSES:
+        return and_(Quote.status == status, still_valid)
+    return Quote.status == status
+
+
+def _like(text: str) -> str:
+    return "%" + _LIKE_SPECIALS.sub(r"\\\1", text) + "%"
+
+
+def _int_or_none(value):
+    try:
+        return bounded_int(value)
+    except ValueError:
+        return None
+
+
+def _decimal_or_none(value):
+    try:
+        return parse_decimal(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _date_or_none(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class QuoteFilters:
+    """The list's filters from the query string; a malformed value is ignored, never an error."""
+
+    status: str = ""
+    q: str = ""
+    owner: int | None = None
+    customer: int | None = None
+    product: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "QuoteFilters":
+        status = args.get("status", "")
+        return cls(
+            status=status if status in {s.value for s in QuoteStatus} else "",
+            q=unicodedata.normalize("NFKC", args.get("q", "")).strip()[:100],
+            owner=_int_or_none(args.get("owner")),
+            customer=_int_or_none(args.get("customer")),
+            product=_int_or_none(args.get("product")),
+            date_from=_date_or_none(args.get("from")),
+            date_to=_date_or_none(args.get("to")),
+            amount_min=_decimal_or_none(args.get("min")),
+            amount_max=_decimal_or_none(args.get("max")),
+        )
+
+    def as_args(self) -> dict:
+        values = {
+            "status": self.status, "q": self.q, "owner": self.owner, "customer": self.customer,
+            "product": self.product, "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "min": self.amount_min, "max": self.amount_max,
+        }
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def _conditions(user, filters: QuoteFilters, today: date) -> list:
+    conditions = [Quote.archived_at.is_(None), Quote.is_latest.is_(True), scope_clause(Quote, user)]
+    if filters.status:
+        conditions.append(status_condition(filters.status, today))
+    if filters.q:
+        term = _like(filters.q.lower())
+        conditions.append(or_(func.lower(Quote.number).like(term, escape="\\"), Customer.name.like(_like(filters.q), escape="\\")))
+    if filters.owner:
+        conditions.append(Quote.owner_id == filters.owner)
+    if filters.customer:
+        conditions.append(Quote.customer_id == filters.customer)
+    if filters.product:
+        conditions.append(
+            exists().where(QuoteLine.quote_id == Quote.id, QuoteLine.product_id == filters.product, QuoteLine.archived_at.is_(None))
+        )
+    if filters.date_from:
+        conditions.append(Quote.quote_date >= filters.date_from)
+    if filters.date_to:
+        conditions.append(Quote.quote_date <= filters.date_to)
+    if filters.amount_min is not None:
+        conditions.append(Quote.amount_gross >= filters.amount_min)
+    if filters.amount_max is not None:
+        conditions.append(Quote.amount_gross <= filters.amount_max)
+    return conditions
+
+
+@dataclass
+class QuotePage:
+    rows: list
+    next_cursor: int | None
+    count: int
+    total: Decimal
+
+
+_ROW_COLUMNS = (
+    Quote.id, Quote.number, Quote.quote_date, Quote.valid_until, Quote.status, Quote.amount_gross,
+    Quote.customer_id, Customer.name.label("customer_name"), User.display_name.label("owner_name"),
+)
+
+
+def list_quotes(user, filters: QuoteFilters, after: int | None, today: date, page_size: int = PAGE_SIZE) -> QuotePage:
+    """One keyset page (newest first) of the newest revisions ``user`` may see, with the count and
+    the total with tax of everything the filters select (two statements)."""
+    conditions = _conditions(user, filters, today)
+    base = select(*_ROW_COLUMNS).join(Customer, Customer.id == Quote.customer_id).join(User, User.id == Quote.owner_id)
+    paged = base.where(*conditions)
+    if after:
+        paged = paged.where(Quote.id < after)
+    rows = db.session.execute(paged.order_by(Quote.id.desc()).limit(page_size + 1)).all()
+    totals = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Quote.amount_gross), 0))
+        .select_from(Quote)
+        .join(Customer, Customer.id == Quote.customer_id)
+        .where(*conditions)
+    ).one()
+    next_cursor = rows[page_size - 1].id if len(rows) > page_size else None
+    return QuotePage(rows=rows[:page_size], next_cursor=next_cursor, count=totals[0], total=Decimal(totals[1]))
+
+
+def search_products(q: str, *, include_inactive: bool = False, limit: int = 200) -> list[Product]:
+    """Catalogue entries whose code, name or spec contains ``q`` (case and width folded)."""
+    stmt = select(Product).where(Product.archived_at.is_(None))
+    if not include_inactive:
+        stmt = stmt.where(Product.active.is_(True))
+    text = unicodedata.normalize("NFKC", q or "").lower().strip()
+    for word in text.split()[:5]:
+        stmt = stmt.where(Product.search_text.like(_like(word), escape="\\"))
+    return list(db.session.scalars(stmt.order_by(Product.code).limit(limit)))
+
+
+def active_competitors() -> list[Competitor]:
+    """Competitors to pick from: not archived and not merged into another."""
+    stmt = select(Competitor).where(Competitor.archived_at.is_(None), Competitor.merged_into_id.is_(None))
+    return list(db.session.scalars(stmt.order_by(Competitor.name)))
+
+
+def customer_quotes(customer_id: int, user, limit: int = 20) -> list[Quote]:
+    """A customer's quotes (newest revision of each) that ``user`` may see, newest first."""
+    stmt = (
+        select(Quote)
+        .where(Quote.customer_id == customer_id, Quote.is_latest.is_(True), Quote.archived_at.is_(None), scope_clause(Quote, user))
+        .order_by(Quote.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,39 @@
+"""Sections an area adds to another area's page: the customer page shows the customer's quotes
+without the customers area knowing about quotes.
+
+A provider is ``(record, user) -> Panel | None``, registered for a page name with
+``register_panel("customer")``; the page renders ``panels_for("customer", customer, user)``.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass
+class Section:
+    """A titled part of a page rendered from its own template (panels here, My day's reminders)."""
+
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+
+
+Panel = Section
+
+
+_PROVIDERS: dict[str, list[Callable]] = {}
+
+
+def register_panel(page: str):
+    def decorator(provider: Callable) -> Callable:
+        providers = _PROVIDERS.setdefault(page, [])
+        if provider not in providers:
+            providers.append(provider)
+        return provider
+
+    return decorator
+
+
+def panels_for(page: str, record, user) -> list[Panel]:
+    panels = [panel for provider in _PROVIDERS.get(page, []) if (panel := provider(record, user)) is not None]
+    return sorted(panels, key=lambda panel: panel.order)
