@@ -44,6 +44,7 @@ RULES = [
     Rule("quotes.won", CUSTOMER_SCOPED, url_args=_quote),
     Rule("quotes.lost", CUSTOMER_SCOPED, url_args=_quote),
     Rule("quotes.print_view", CUSTOMER_SCOPED, url_args=_quote),
+    Rule("quotes.pdf", CUSTOMER_SCOPED, url_args=_quote),
     Rule("quotes.products", EVERYONE),
     Rule("quotes.product_new", HEADS_AND_ADMIN),
     Rule("quotes.product_edit", HEADS_AND_ADMIN, url_args=lambda r: {"product_id": r.product.id}),

@@ -378,6 +378,25 @@ def test_the_print_view_carries_company_customer_and_the_amount_in_words(client,
     assert "<nav" not in page
 
 
+def test_the_pdf_embeds_a_font_subset_and_its_text_reads_back(client, team, customer):
+    import io
+
+    from pypdf import PdfReader
+
+    quote = make_quote(customer, lines=[("苹果", "3", "33.33", "5"), ("包装费", "2.5", "12.35", "10")])
+    login_as(client, team["sales"])
+    response = client.get(f"/quotes/{quote.id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "华联超市" in text and "壹佰叁拾捌元柒角肆分" in text and quote.number in text and "138.74" in text
+    fonts = [font.get_object()["/BaseFont"] for font in reader.pages[0]["/Resources"]["/Font"].values()]
+    # Subsets are named ABCDEF+Name; the whole CJK font alone is 3.4 MB.
+    assert any("DroidSansFallback" in name and "+" in name for name in fonts)
+    assert len(response.data) < 200_000
+
+
 def test_the_customer_page_lists_its_quotes(client, team, customer):
     quote = make_quote(customer, lines=[("苹果", "1", "1.00", "0")])
     login_as(client, team["sales"])

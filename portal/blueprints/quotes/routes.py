@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from portal.access import get_scoped_or_404, login_required, roles_required
 from portal.archiving import archive_after_confirmation
 from portal.blueprints.customers.queries import CustomerFilters, list_customers
+from portal.blueprints.quotes.pdf import quote_pdf
 from portal.blueprints.quotes.forms import LineForm, LostForm, ProductForm, QuoteForm, WonForm
 from portal.blueprints.quotes.queries import (
     QuoteFilters,
@@ -39,6 +40,7 @@ from portal.models import (
     Stage,
     User,
 )
+from portal.printing import pdf_response
 from portal.rendering import form_status, render_page_or_fragment, wants_fragment
 from portal.rules.followups import company_today
 from portal.rules.money import amount_in_chinese_capitals
@@ -460,18 +462,28 @@ def _merged_target(competitor: Competitor) -> Competitor:
     return competitor
 
 
+def _company() -> dict:
+    return {key: get_setting(f"company.{key}") for key in ("name", "address", "phone", "bank")}
+
+
 @bp.route("/quotes/<int:quote_id>/print")
 @login_required
 def print_view(quote_id: int):
     """The A4 print view: company details, customer, lines, totals in figures and 大写, terms."""
     quote = _quote_or_404(quote_id)
     return render_template(
-        "quotes/print.html",
-        quote=quote,
-        lines=_live_lines(quote),
-        capitals=amount_in_chinese_capitals(quote.amount_gross),
-        company={key: get_setting(f"company.{key}") for key in ("name", "address", "phone", "bank")},
+        "quotes/print.html", quote=quote, lines=_live_lines(quote),
+        capitals=amount_in_chinese_capitals(quote.amount_gross), company=_company(),
     )
+
+
+@bp.route("/quotes/<int:quote_id>/pdf")
+@login_required
+def pdf(quote_id: int):
+    """The quote as a PDF with its Chinese text embedded (prints the same on any machine)."""
+    quote = _quote_or_404(quote_id)
+    data = quote_pdf(quote, _live_lines(quote), _company(), amount_in_chinese_capitals(quote.amount_gross))
+    return pdf_response(data, f"{quote.number} {quote.customer.name}.pdf")
 
 
 # --- the catalogue ------------------------------------------------------------------------------
