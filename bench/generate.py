@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bench import words
+from bench.generate_quotes import build_quotes
 from portal.models import (
+    Competitor,
     Contact,
     Customer,
     Department,
@@ -37,6 +39,10 @@ from portal.models import (
     GradePolicy,
     LookupKind,
     LookupValue,
+    LostOrder,
+    Product,
+    Quote,
+    QuoteLine,
     Role,
     Stage,
     User,
@@ -54,14 +60,15 @@ DEFAULT_PASSWORD = "bench-pass-1"
 class Size:
     customers: int
     follow_ups: int
+    quotes: int
     # salespeople per department
     departments: tuple[int, ...]
 
 
 SIZES = {
-    "small": Size(customers=300, follow_ups=3_000, departments=(3, 2)),
-    "medium": Size(customers=10_000, follow_ups=100_000, departments=(10, 10)),
-    "large": Size(customers=100_000, follow_ups=1_000_000, departments=(15, 15, 15, 15)),
+    "small": Size(customers=300, follow_ups=3_000, quotes=600, departments=(3, 2)),
+    "medium": Size(customers=10_000, follow_ups=100_000, quotes=20_000, departments=(10, 10)),
+    "large": Size(customers=100_000, follow_ups=1_000_000, quotes=200_000, departments=(15, 15, 15, 15)),
 }
 DEPARTMENT_NAMES = ["水果部", "蔬菜部", "干货部", "冻品部", "粮油部", "调料部"]
 STAGE_WEIGHTS = {Stage.POTENTIAL.value: 30, Stage.INTENDED.value: 40, Stage.SIGNED.value: 20, Stage.LOST.value: 10}
@@ -110,6 +117,7 @@ class _Builder:
         self._lookups()
         self._customers_and_contacts()
         self._follow_ups()
+        build_quotes(self, self.shape.quotes)
         facts.update(focus_customer_id=self.focus_id, search_term=words.TRADE_WORDS[0])
         return facts
 
@@ -414,7 +422,7 @@ class _Builder:
 
 def _reset_sequences(session: Session) -> None:
     """Rows came with explicit ids, so move each PostgreSQL sequence past them."""
-    for table in (Department, User, LookupValue, GradePolicy, Customer, Contact, FollowUp):
+    for table in (Department, User, LookupValue, GradePolicy, Customer, Contact, FollowUp, Product, Competitor, Quote, QuoteLine, LostOrder):
         name = table.__tablename__
         session.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
@@ -434,7 +442,7 @@ def gen_data(size, password):
         raise click.ClickException(str(error)) from error
     counts = {
         model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (User, Customer, Contact, FollowUp)
+        for model in (User, Customer, Contact, FollowUp, Quote)
     }
     click.echo(f"generated {size} data in {facts['seconds']} s: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     click.echo(f"accounts: admin, {facts['head']} (head), {facts['sales']} (sales); password {password!r}")

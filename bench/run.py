@@ -61,7 +61,7 @@ def main(argv=None) -> int:
 def data_key(size: str) -> str:
     """Generated data is reusable while migrations, generator and day (dates are relative) stay the same."""
     digest = hashlib.sha256(size.encode())
-    for path in sorted(MIGRATIONS.rglob("*.py")) + [ROOT / "generate.py", ROOT / "words.py"]:
+    for path in sorted(MIGRATIONS.rglob("*.py")) + sorted(ROOT.glob("generate*.py")) + [ROOT / "words.py"]:
         digest.update(path.read_bytes())
     today = datetime.now(ZoneInfo(TIMEZONE)).date().isoformat()
     return f"{digest.hexdigest()[:12]}-{today}"

@@ -322,6 +322,9 @@ class Bench:
 
         return orm, sql, same
 
+    def quotes(self) -> None:
+        _quote_scenarios(self)
+
     def customer_page(self) -> None:
         from flask import url_for
 
@@ -501,10 +504,38 @@ def _scope_sql(user, params: dict) -> list[str]:
     return []
 
 
+def _quote_scenarios(bench) -> None:
+    """The quote list (first page, filtered by status, filtered by amount and period) as htmx
+    fragments and pages, as a salesperson and the administrator, and the page of one quote."""
+    from flask import url_for
+    from sqlalchemy import select
+
+    from portal.models import Quote
+
+    variants = {"first": {}, "lost": {"status": "lost"}, "expired": {"status": "expired"},
+                "amount": {"min": "1000", "max": "20000", "from": "2026-01-01"}}
+    rows = {"HX-Request": "true", "HX-Target": "quote-rows"}
+    for role in ("sales", "admin"):
+        for variant, args in variants.items():
+            with bench.app.test_request_context():
+                url = url_for("quotes.index", **args)
+            name = f"quotes.{role}.{variant}"
+            bench.request_figures(f"{name}.page", role, url, None, LIMITS["page_ms"])
+            bench.request_figures(f"{name}.fragment", role, url, rows, LIMITS["fragment_ms"])
+    user = bench.user("sales")
+    with bench.app.app_context():
+        quote_id = bench.db.session.scalar(
+            select(Quote.id).where(Quote.owner_id == user.id).order_by(Quote.id.desc()).limit(1)
+        )
+    with bench.app.test_request_context():
+        url = url_for("quotes.detail", quote_id=quote_id)
+    bench.request_figures("quote_page.sales.page", "sales", url, None, LIMITS["page_ms"])
+
+
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
     """Every figure of one run (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day):
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)

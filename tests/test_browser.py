@@ -3,6 +3,7 @@ from local files, and the layout fits a phone."""
 import os
 import shutil
 import threading
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -125,4 +126,51 @@ def test_inbound_call_registers_a_new_caller_in_one_form(served_portal, browser)
         call = db.session.scalar(select(FollowUp).where(FollowUp.customer_id == customer.id))
         assert call.kind == "call_in" and call.summary == "询问车厘子到货时间和价格"
         assert customer.owner.username == "liu.yang"
+    page.close()
+
+
+def test_a_quote_with_two_lines_is_sent_and_lost_to_a_competitor_on_price(served_portal, browser):
+    """A salesperson quotes a customer, adds two lines in place (totals from the server), sends the
+    quote, then records it lost to a competitor for 价格."""
+    from portal.models import LostOrder, Quote
+
+    base_url = served_portal["url"]
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    _log_in(page, base_url, "liu.yang")
+    with served_portal["app"].app_context():
+        customer_id = db.session.scalar(select(Customer.id).where(Customer.name == "海底捞火锅(福田店)"))
+    page.goto(f"{base_url}/customers/{customer_id}")
+    page.click(f"a[href='/quotes/new/{customer_id}']")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base_url}/quotes/*")
+    quote_url = page.url
+    for product, quantity in (("SG-001", "10"), ("SG-003", "4")):
+        page.select_option("#quote-lines select[name=product_id]", label=next(
+            option for option in page.locator("#quote-lines select[name=product_id] option").all_inner_texts() if option.startswith(product)
+        ))
+        page.fill("#quote-lines input[name=quantity]", quantity)
+        rows_before = page.locator("#quote-lines tbody tr").count()
+        page.click("#quote-lines button[type=submit].primary")
+        page.locator("#quote-lines tbody tr").nth(rows_before).wait_for(timeout=10_000)
+    assert page.url == quote_url  # swapped in place, no reload
+    # 10 × 128.00 + 4 × 85.00 = 1,620.00; tax 13 % = 210.60; 1,830.60 with tax.
+    assert "1,830.60" in page.locator("#quote-lines .totals").inner_text()
+    page.click("form[action$='/send'] button")
+    page.wait_for_load_state()
+    page.click("a[href$='/lost']")
+    page.select_option("select[name=reason_id]", label="价格")
+    page.select_option("select[name=competitor_id]", label="鲜农达")
+    page.fill("input[name=competitor_price]", "1700")
+    page.click("button[type=submit].danger")
+    page.wait_for_url(quote_url)
+    assert "已丢单" in page.locator("h1").inner_text()
+    assert problems == []
+    with served_portal["app"].app_context():
+        quote = db.session.scalar(select(Quote).where(Quote.customer_id == customer_id).order_by(Quote.id.desc()))
+        lost_order = db.session.scalar(select(LostOrder).where(LostOrder.quote_id == quote.id))
+        assert quote.status == "lost" and quote.amount_gross == Decimal("1830.60")
+        assert lost_order.reason.name == "价格" and lost_order.competitor.name == "鲜农达"
+        assert lost_order.competitor_price == Decimal("1700.00")
     page.close()

@@ -43,7 +43,7 @@ QUOTE_STATUS_LABELS = {
     QuoteStatus.DRAFT.value: _l("Draft"),
     QuoteStatus.SENT.value: _l("Sent"),
     QuoteStatus.WON.value: _l("Won"),
-    QuoteStatus.LOST.value: _l("Lost"),
+    QuoteStatus.LOST.value: _l("Order lost"),
     QuoteStatus.EXPIRED.value: _l("Expired"),
 }
 

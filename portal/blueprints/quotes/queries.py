@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.access import scope_clause
 from portal.extensions import db
@@ -20,19 +22,18 @@ _LIKE_SPECIALS = re.compile(r"([\\%_])")
 def take_quote_sequence(year: int) -> int:
     """The next number of ``year``, taken inside the caller's transaction.
 
-    The counter row is raised with one UPDATE, which holds the row (PostgreSQL) or the database
-    (SQLite, ``BEGIN IMMEDIATE``) until the quote is committed: two people saving at once get
-    consecutive numbers, and a save that fails rolls its number back, so there are no gaps.
+    One upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``, on SQLite and PostgreSQL alike)
+    creates the year's counter or raises it, and holds the row (PostgreSQL) or the database
+    (SQLite, ``BEGIN IMMEDIATE``) until the quote is committed: people saving at the same moment
+    get consecutive numbers, the year's first quotes included, and a save that fails rolls its
+    number back, so there are no gaps.
     """
-    raised = db.session.execute(
-        update(QuoteCounter).where(QuoteCounter.year == year).values(last_number=QuoteCounter.last_number + 1)
-    )
-    if raised.rowcount == 0:
-        # The year's first quote. A concurrent first insert fails on the primary key and the
-        # request is refused as a conflict; that happens once a year at most.
-        db.session.execute(insert(QuoteCounter).values(year=year, last_number=1))
-        return 1
-    return db.session.scalar(select(QuoteCounter.last_number).where(QuoteCounter.year == year))
+    dialect_insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(QuoteCounter).values(year=year, last_number=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[QuoteCounter.year], set_={"last_number": QuoteCounter.last_number + 1}
+    ).returning(QuoteCounter.last_number)
+    return db.session.execute(statement).scalar_one()
 
 
 def status_condition(status: str, today: date):

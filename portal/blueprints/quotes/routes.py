@@ -251,8 +251,10 @@ def edit(quote_id: int):
 
 
 def _lines_response(quote: Quote, status: int = 200, **context):
+    # The steps above the lines follow too (a first line makes a draft sendable).
     return render_page_or_fragment(
-        "quotes/detail.html", "quotes/_lines.html", LINES_TARGET, status, **_quote_context(quote, **context)
+        "quotes/detail.html", "quotes/_lines.html", LINES_TARGET, status,
+        oob_actions=wants_fragment(LINES_TARGET), **_quote_context(quote, **context),
     )
 
 
