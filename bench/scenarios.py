@@ -8,6 +8,7 @@ Baselines, measured in the same run on the same data:
   against hand-written SQL (``text()``) returning the same rows — compared on medians.
 """
 import gc
+import io
 import html
 import math
 import re
@@ -29,6 +30,8 @@ LIMITS = {
     "list_orm_over_sql": 1.3,
     "page_orm_over_sql": 2.0,
     "large_over_medium": 1.2,
+    "export_over_bare": 1.25,
+    "export_extra_peak_mb": 50.0,
 }
 REPEAT = {"request": 50, "baseline": 50, "query": 60}
 WARMUP = 3
@@ -325,6 +328,9 @@ class Bench:
     def quotes(self) -> None:
         _quote_scenarios(self)
 
+    def export(self) -> None:
+        _export_scenario(self)
+
     def customer_page(self) -> None:
         from flask import url_for
 
@@ -532,10 +538,60 @@ def _quote_scenarios(bench) -> None:
     bench.request_figures("quote_page.sales.page", "sales", url, None, LIMITS["page_ms"])
 
 
+def _export_scenario(bench) -> None:
+    """The administrator's export of every customer (the list's route, its keyset pages walked to
+    the end) against a bare openpyxl write-only script writing the same rows from memory: time and
+    peak traced memory (tracemalloc; the run that measures memory is not the one timed)."""
+    import tracemalloc
+
+    from openpyxl import Workbook
+    from sqlalchemy import text as sql_text
+
+    with bench.app.app_context():
+        rows = bench.db.session.execute(sql_text(
+            "SELECT c.name, c.stage, c.intention_grade, u.display_name, c.region, c.phone, c.mobile, c.next_follow_up_on"
+            " FROM customers c JOIN users u ON u.id = c.owner_id WHERE c.archived_at IS NULL ORDER BY c.id DESC"
+        )).all()
+
+    def bare():
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("customers")
+        for row in rows:
+            sheet.append(list(row))
+        workbook.save(io.BytesIO())
+
+    def export():
+        response = bench.get("admin", "/customers/export")
+        return len(response.data)
+
+    def timed_once(run):
+        started = time.perf_counter()
+        run()
+        return (time.perf_counter() - started) * 1000
+
+    def peak_mb(run):
+        gc.collect()
+        tracemalloc.start()
+        run()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak / 1e6
+
+    export_ms, bare_ms = timed_once(export), timed_once(bare)
+    bench.add("export.customers.admin.rows", len(rows), "rows")
+    bench.add("export.customers.admin.ms", export_ms, "ms")
+    bench.add("export.customers.bare_openpyxl.ms", bare_ms, "ms")
+    bench.add("export.customers.over_bare", export_ms / bare_ms, "ratio", LIMITS["export_over_bare"])
+    export_peak, bare_peak = peak_mb(export), peak_mb(bare)
+    bench.add("export.customers.admin.peak_mb", export_peak, "MB")
+    bench.add("export.customers.bare_openpyxl.peak_mb", bare_peak, "MB")
+    bench.add("export.customers.extra_peak_mb", export_peak - bare_peak, "MB", LIMITS["export_extra_peak_mb"])
+
+
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
     """Every figure of one run (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes):
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.export):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)

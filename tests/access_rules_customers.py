@@ -31,6 +31,7 @@ RECORD_BUILDERS = [_customer_records]
 RULES = [
     Rule("customers.index", CUSTOMER_ROLES),
     Rule("customers.new", CUSTOMER_ROLES),
+    Rule("customers.export", CUSTOMER_ROLES),
     Rule("customers.handover", HEADS_AND_ADMIN),
     Rule("customers.detail", CUSTOMER_SCOPED, url_args=_customer),
     Rule("customers.edit", CUSTOMER_SCOPED, url_args=_customer),

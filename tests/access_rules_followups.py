@@ -32,6 +32,7 @@ def _follow_up(r):
 
 RULES = [
     Rule("followups.index", CUSTOMER_SCOPED, url_args=_customer),
+    Rule("followups.export", CUSTOMER_SCOPED, url_args=_customer),
     Rule(
         "followups.create",
         CUSTOMER_SCOPED,

@@ -28,6 +28,7 @@ RECORD_BUILDERS = [_quote_records]
 RULES = [
     Rule("quotes.index", QUOTE_ROLES),
     Rule("quotes.choose_customer", QUOTE_ROLES),
+    Rule("quotes.export", QUOTE_ROLES),
     Rule("quotes.new", QUOTE_NEW, url_args=lambda r: {"customer_id": r.customer.id}),
     Rule("quotes.new", QUOTE_NEW, url_args=lambda r: {"customer_id": r.customer.id}, method="POST",
          data={"quote_date": "2026-11-01", "valid_until": "2026-12-01", "tax_rate": "13"}),
@@ -39,6 +40,8 @@ RULES = [
     Rule("quotes.line_edit", CUSTOMER_SCOPED, url_args=_line, method="POST", data={"name": "梨", "quantity": "2", "unit_price": "5"}),
     Rule("quotes.line_remove", CUSTOMER_SCOPED, url_args=_line),
     Rule("quotes.line_remove", CUSTOMER_SCOPED, url_args=_line, method="POST"),
+    Rule("quotes.archive", CUSTOMER_SCOPED, url_args=_quote),
+    Rule("quotes.archive", CUSTOMER_SCOPED, url_args=_quote, method="POST"),
     Rule("quotes.send", CUSTOMER_SCOPED, url_args=_quote, method="POST"),
     Rule("quotes.revise", CUSTOMER_SCOPED, url_args=_quote, method="POST"),
     Rule("quotes.won", CUSTOMER_SCOPED, url_args=_quote),

@@ -246,6 +246,19 @@ def test_a_sent_quote_is_changed_only_through_a_revision(client, team, customer)
     assert revision.number in page and "Superseded" in page
 
 
+def test_a_draft_is_archived_after_confirmation_and_a_sent_quote_is_not(client, team, customer):
+    draft = make_quote(customer)
+    sent = make_quote(customer, lines=[("苹果", "1", "1.00", "0")], status="sent")
+    login_as(client, team["sales"])
+    assert client.get(f"/quotes/{draft.id}/archive").status_code == 200
+    assert db.session.get(Quote, draft.id).archived_at is None
+    assert client.post(f"/quotes/{draft.id}/archive").status_code == 303
+    assert db.session.get(Quote, draft.id).archived_at is not None
+    assert client.get(f"/quotes/{draft.id}").status_code == 404
+    client.post(f"/quotes/{sent.id}/archive")
+    assert db.session.get(Quote, sent.id).archived_at is None
+
+
 def test_a_draft_without_lines_cannot_be_sent(client, team, customer):
     quote = make_quote(customer)
     login_as(client, team["sales"])

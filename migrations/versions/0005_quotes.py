@@ -96,6 +96,8 @@ def upgrade():
         batch_op.create_index('ix_quotes_department_id_id', ['department_id', 'id'], unique=False)
         batch_op.create_index('ix_quotes_owner_id_id', ['owner_id', 'id'], unique=False)
         batch_op.create_index('ix_quotes_status_valid_until', ['status', 'valid_until'], unique=False)
+        batch_op.create_index('ix_quotes_latest_totals', ['is_latest', 'archived_at', 'quote_date', 'amount_gross'], unique=False)
+        batch_op.create_index('ix_quotes_department_totals', ['department_id', 'is_latest', 'archived_at', 'quote_date', 'amount_gross'], unique=False)
 
     op.create_table('lost_orders',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -165,6 +167,8 @@ def downgrade():
 
     op.drop_table('lost_orders')
     with op.batch_alter_table('quotes', schema=None) as batch_op:
+        batch_op.drop_index('ix_quotes_latest_totals')
+        batch_op.drop_index('ix_quotes_department_totals')
         batch_op.drop_index('ix_quotes_status_valid_until')
         batch_op.drop_index('ix_quotes_owner_id_id')
         batch_op.drop_index('ix_quotes_department_id_id')

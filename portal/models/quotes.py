@@ -105,6 +105,9 @@ class Quote(BusinessRecord, db.Model):
         Index("ix_quotes_department_id_id", "department_id", "id"),
         Index("ix_quotes_customer_id", "customer_id"),
         Index("ix_quotes_status_valid_until", "status", "valid_until"),
+        # The list's count and total read these alone (covering) for the administrator and heads.
+        Index("ix_quotes_latest_totals", "is_latest", "archived_at", "quote_date", "amount_gross"),
+        Index("ix_quotes_department_totals", "department_id", "is_latest", "archived_at", "quote_date", "amount_gross"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

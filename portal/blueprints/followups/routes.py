@@ -1,5 +1,6 @@
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -8,12 +9,13 @@ from portal.access import get_scoped_or_404, login_required
 from portal.audit import history_of
 from portal.blueprints.followups import bp
 from portal.blueprints.followups.forms import FollowUpEditForm, FollowUpForm
-from portal.blueprints.followups.panel import MORE_ID, PANEL_ID, build_panel, customer_url, may_change
+from portal.blueprints.followups.panel import MORE_ID, PANEL_ID, build_panel, customer_url, may_change, timeline
+from portal.exporting import DATE_FORMAT, DATETIME_FORMAT, Column, keyset_rows, xlsx_response
 from portal.forms import ConfirmForm, bounded_int
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Customer, FollowUp
+from portal.models import FOLLOW_UP_KIND_LABELS, Customer, FollowUp
 from portal.rendering import render_page_or_fragment, wants_fragment
 from portal.records import on_restore
 from portal.rules.followups import effective_next_date, local_to_utc, refresh_schedule, wall_clock
@@ -69,6 +71,30 @@ def index(customer_id: int):
     return render_page_or_fragment(
         "followups/page.html", "followups/_entries.html", MORE_ID, customer=customer, followup_panel=panel
     )
+
+
+EXPORT_COLUMNS = [
+    Column(_l("Date and time"), lambda row: row.happened_at, DATETIME_FORMAT, width=17),
+    Column(_l("Kind"), lambda row: str(FOLLOW_UP_KIND_LABELS.get(row.kind, row.kind))),
+    Column(_l("By"), lambda row: row.author_name),
+    Column(_l("Contact person"), lambda row: row.contact_name),
+    Column(_l("Summary"), lambda row: row.summary, width=50),
+    Column(_l("Outcome"), lambda row: row.outcome, width=24),
+    Column(_l("Next step"), lambda row: row.next_step, width=24),
+    Column(_l("Next follow-up"), lambda row: row.next_follow_up_on, DATE_FORMAT),
+]
+
+
+@bp.get("/customers/<int:customer_id>/follow-ups/export")
+@login_required
+def export(customer_id: int):
+    """The customer's whole follow-up timeline, newest first, as an .xlsx file."""
+    customer = _customer_or_404(customer_id)
+
+    def fetch(after, size):
+        return timeline(customer.id, after, size)
+
+    return xlsx_response(f"{_('Follow-ups')}-{customer.name}", EXPORT_COLUMNS, keyset_rows(fetch))
 
 
 @bp.post("/customers/<int:customer_id>/follow-ups")

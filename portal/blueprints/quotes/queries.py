@@ -150,7 +150,8 @@ _ROW_COLUMNS = (
 )
 
 
-def list_quotes(user, filters: QuoteFilters, after: int | None, today: date, page_size: int = PAGE_SIZE) -> QuotePage:
+def list_quotes(user, filters: QuoteFilters, after: int | None, today: date, page_size: int = PAGE_SIZE,
+                with_totals: bool = True) -> QuotePage:
     """One keyset page (newest first) of the newest revisions ``user`` may see, with the count and
     the total with tax of everything the filters select (two statements)."""
     conditions = _conditions(user, filters, today)
@@ -159,13 +160,13 @@ def list_quotes(user, filters: QuoteFilters, after: int | None, today: date, pag
     if after:
         paged = paged.where(Quote.id < after)
     rows = db.session.execute(paged.order_by(Quote.id.desc()).limit(page_size + 1)).all()
-    totals = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Quote.amount_gross), 0))
-        .select_from(Quote)
-        .join(Customer, Customer.id == Quote.customer_id)
-        .where(*conditions)
-    ).one()
     next_cursor = rows[page_size - 1].id if len(rows) > page_size else None
+    if not with_totals:
+        return QuotePage(rows=rows[:page_size], next_cursor=next_cursor, count=0, total=Decimal("0"))
+    totals_statement = select(func.count(), func.coalesce(func.sum(Quote.amount_gross), 0)).select_from(Quote)
+    if filters.q:  # only the search reads the customer's name
+        totals_statement = totals_statement.join(Customer, Customer.id == Quote.customer_id)
+    totals = db.session.execute(totals_statement.where(*conditions)).one()
     return QuotePage(rows=rows[:page_size], next_cursor=next_cursor, count=totals[0], total=Decimal(totals[1]))
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from portal.company_settings import get_setting
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
+from portal.exporting import DATE_FORMAT, MONEY_FORMAT, Column, keyset_rows, xlsx_response
 from portal.forms import ConfirmForm, arg_int, bounded_int
 from portal.lookups import ensure_default_entries
 from portal.models import (
@@ -113,6 +115,31 @@ def index():
     if wants_fragment(ROWS_TARGET):
         response.headers["HX-Push-Url"] = url_for("quotes.index", **filters.as_args())
     return response
+
+
+EXPORT_COLUMNS = [
+    Column(_l("Number"), lambda row: row.number, width=18),
+    Column(_l("Customer"), lambda row: row.customer_name, width=32),
+    Column(_l("Date"), lambda row: row.quote_date, DATE_FORMAT),
+    Column(_l("Valid until"), lambda row: row.valid_until, DATE_FORMAT),
+    Column(_l("Status"), lambda row: str(QUOTE_STATUS_LABELS[effective_status(row.status, row.valid_until, company_today())])),
+    Column(_l("Owner"), lambda row: row.owner_name),
+    Column(_l("Amount with tax"), lambda row: row.amount_gross, MONEY_FORMAT, width=16),
+]
+
+
+@bp.route("/quotes/export")
+@roles_required(*QUOTE_ROLES)
+def export():
+    """The quote list as filtered on the page, within the user's scope, as an .xlsx file."""
+    filters = QuoteFilters.from_args(request.args)
+    today = company_today()
+
+    def fetch(after, size):
+        page = list_quotes(current_user, filters, after, today, page_size=size, with_totals=False)
+        return page.rows, page.next_cursor
+
+    return xlsx_response(_("Quotes"), EXPORT_COLUMNS, keyset_rows(fetch))
 
 
 def _owner_choices() -> list:
@@ -330,6 +357,22 @@ def line_remove(quote_id: int, line_id: int):
     line.archived_at = utcnow()
     db.session.flush()
     return _saved_lines(quote, _("Line removed."))
+
+
+@bp.route("/quotes/<int:quote_id>/archive", methods=["GET", "POST"])
+@login_required
+def archive(quote_id: int):
+    """Archive a draft made by mistake (an administrator can restore it); a sent quote is history
+    and stays."""
+    quote = _quote_or_404(quote_id)
+    if quote.status != DRAFT:
+        return _refuse(_("Only a draft can be archived; a sent quote stays in the history."), quote)
+    return archive_after_confirmation(
+        quote,
+        done_message=_("Quote %(number)s archived.", number=quote.number),
+        then=url_for("quotes.index"),
+        back=url_for("quotes.detail", quote_id=quote.id),
+    )
 
 
 # --- status steps -------------------------------------------------------------------------------
