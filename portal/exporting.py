@@ -67,8 +67,21 @@ def _cell(sheet, value, number_format: str | None):
 
 def write_workbook(target, title: str, columns: list[Column], rows: Iterable) -> int:
     """Write ``rows`` under ``columns`` into ``target`` (a path or file); returns the row count."""
+    return write_sheets(target, [(title, columns, rows)])[0]
+
+
+def write_sheets(target, sheets) -> list[int]:
+    """Several lists in one workbook: ``sheets`` are (title, columns, rows); the row counts."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(title)[:31])
+    counts = [_write_sheet(workbook, title, columns, rows) for title, columns, rows in sheets]
+    workbook.save(target)
+    return counts
+
+
+def _write_sheet(workbook, title, columns: list[Column], rows: Iterable) -> int:
+    # Sheet titles: at most 31 characters, none of []:*?/\
+    safe_title = "".join(" " if character in "[]:*?/\\" else character for character in str(title))[:31]
+    sheet = workbook.create_sheet(title=safe_title)
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -83,15 +96,19 @@ def write_workbook(target, title: str, columns: list[Column], rows: Iterable) ->
         sheet.append([_cell(sheet, column.value(row), column.number_format) for column in columns])
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    workbook.save(target)
     return count
 
 
 def xlsx_response(list_name, columns: list[Column], rows: Iterable):
     """The download of ``rows`` as ``<list name>-<date>.xlsx``. The rows are spooled to disk by
     openpyxl while written; only the finished, compressed file is held (about 5 MB at 100,000)."""
+    return write_sheets_response(list_name, [(list_name, columns, rows)])
+
+
+def write_sheets_response(list_name, sheets):
+    """The download of a workbook of several sheets (see ``write_sheets``) as ``<name>-<date>.xlsx``."""
     buffer = io.BytesIO()
-    write_workbook(buffer, list_name, columns, rows)
+    write_sheets(buffer, sheets)
     buffer.seek(0)
     return send_file(
         buffer,

@@ -112,6 +112,10 @@ def upgrade():
     sa.Column('competitor_price', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_at', portal.database.UTCDateTime(), nullable=True),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('review_comment', sa.String(length=500), nullable=False),
     sa.Column('archived_at', portal.database.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', portal.database.UTCDateTime(), nullable=False),
@@ -122,12 +126,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_lost_orders_owner_id_users')),
     sa.ForeignKeyConstraint(['quote_id'], ['quotes.id'], name=op.f('fk_lost_orders_quote_id_quotes')),
     sa.ForeignKeyConstraint(['reason_id'], ['lookup_values.id'], name=op.f('fk_lost_orders_reason_id_lookup_values')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_lost_orders_product_id_products')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_lost_orders_reviewed_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lost_orders')),
     sa.UniqueConstraint('quote_id', name=op.f('uq_lost_orders_quote_id'))
     )
     with op.batch_alter_table('lost_orders', schema=None) as batch_op:
         batch_op.create_index('ix_lost_orders_department_lost_on', ['department_id', 'lost_on'], unique=False)
         batch_op.create_index('ix_lost_orders_owner_lost_on', ['owner_id', 'lost_on'], unique=False)
+        batch_op.create_index('ix_lost_orders_department_reviewed', ['department_id', 'reviewed_at'], unique=False)
 
     op.create_table('quote_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -163,6 +170,7 @@ def downgrade():
     op.drop_table('quote_lines')
     with op.batch_alter_table('lost_orders', schema=None) as batch_op:
         batch_op.drop_index('ix_lost_orders_owner_lost_on')
+        batch_op.drop_index('ix_lost_orders_department_reviewed')
         batch_op.drop_index('ix_lost_orders_department_lost_on')
 
     op.drop_table('lost_orders')

@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.calls import bp as calls_bp
     from portal.blueprints.settings import bp as settings_bp
     from portal.blueprints.quotes import bp as quotes_bp
+    from portal.blueprints.lost import bp as lost_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -26,3 +27,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calls_bp)
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(quotes_bp)
+    app.register_blueprint(lost_bp)

@@ -187,6 +187,8 @@ class LostOrder(BusinessRecord, db.Model):
     __table_args__ = (
         Index("ix_lost_orders_department_lost_on", "department_id", "lost_on"),
         Index("ix_lost_orders_owner_lost_on", "owner_id", "lost_on"),
+        # The head's inbox: the department's lost orders not reviewed yet.
+        Index("ix_lost_orders_department_reviewed", "department_id", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,9 +205,17 @@ class LostOrder(BusinessRecord, db.Model):
     # Our amount: the quote's total with tax, or the salesperson's estimate without a quote.
     amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
     details: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The product lost, for a record without a quote (a quote's lines name its products).
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    # The head's review: when, by whom, and an optional word to the salesperson.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_comment: Mapped[str] = mapped_column(String(500), nullable=False, default="")
 
     customer = relationship("Customer")
     quote = relationship("Quote")
+    product = relationship("Product")
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     owner = relationship("User", foreign_keys=[owner_id])
     reason = relationship("LookupValue")
     competitor = relationship("Competitor")

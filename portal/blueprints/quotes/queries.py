@@ -196,3 +196,30 @@ def customer_quotes(customer_id: int, user, limit: int = 20) -> list[Quote]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def competitor_for(form) -> Competitor | None:
+    """The competitor a lost-order form names: the one picked, or the one typed (an existing name
+    is reused, case ignored, else created); a merged competitor gives the one it was merged into."""
+    if form.competitor_id.data:
+        competitor = db.session.get(Competitor, form.competitor_id.data)
+        if competitor is not None:
+            return merged_target(competitor)
+    name = form.new_competitor.data
+    if not name:
+        return None
+    existing = db.session.scalar(select(Competitor).where(func.lower(Competitor.name) == name.lower()))
+    if existing is not None:
+        return merged_target(existing)
+    competitor = Competitor(name=name)
+    db.session.add(competitor)
+    return competitor
+
+
+def merged_target(competitor: Competitor) -> Competitor:
+    seen = set()
+    while competitor.merged_into_id and competitor.id not in seen:
+        seen.add(competitor.id)
+        competitor = competitor.merged_into
+    return competitor
+

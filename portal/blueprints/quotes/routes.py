@@ -18,6 +18,7 @@ from portal.blueprints.quotes.forms import LineForm, LostForm, ProductForm, Quot
 from portal.blueprints.quotes.queries import (
     QuoteFilters,
     active_competitors,
+    competitor_for,
     list_quotes,
     search_products,
     take_quote_sequence,
@@ -471,7 +472,7 @@ def lost(quote_id: int):
             LostOrder(
                 customer_id=quote.customer_id, quote_id=quote.id, owner_id=quote.owner_id,
                 department_id=quote.department_id, lost_on=form.lost_on.data, reason_id=form.reason_id.data,
-                competitor=_competitor(form), competitor_model=form.competitor_model.data or "",
+                competitor=competitor_for(form), competitor_model=form.competitor_model.data or "",
                 competitor_price=form.competitor_price.data, amount=quote.amount_gross,
                 details=form.details.data or "",
             )
@@ -480,31 +481,6 @@ def lost(quote_id: int):
         flash(_("Quote %(number)s recorded as lost.", number=quote.number), "success")
         return redirect(url_for("quotes.detail", quote_id=quote.id), 303)
     return render_template("quotes/lost.html", quote=quote, form=form), form_status(form)
-
-
-def _competitor(form: LostForm) -> Competitor | None:
-    """The competitor picked, or the one typed (an existing name is reused, case ignored)."""
-    if form.competitor_id.data:
-        competitor = db.session.get(Competitor, form.competitor_id.data)
-        if competitor is not None:
-            return _merged_target(competitor)
-    name = form.new_competitor.data
-    if not name:
-        return None
-    existing = db.session.scalar(select(Competitor).where(func.lower(Competitor.name) == name.lower()))
-    if existing is not None:
-        return _merged_target(existing)
-    competitor = Competitor(name=name)
-    db.session.add(competitor)
-    return competitor
-
-
-def _merged_target(competitor: Competitor) -> Competitor:
-    seen = set()
-    while competitor.merged_into_id and competitor.id not in seen:
-        seen.add(competitor.id)
-        competitor = competitor.merged_into
-    return competitor
 
 
 def _company() -> dict:

@@ -1,0 +1,12 @@
+"""Lost orders (丢单管理): records without a quote, the head's review, and the analysis (丢单分析)."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.models import Role
+from portal.navigation import NavItem, register_nav_item
+
+bp = Blueprint("lost", __name__, url_prefix="/lost")
+
+register_nav_item(NavItem("lost.analysis", _l("Lost orders"), frozenset({Role.HEAD, Role.ADMIN})), before="admin.users")
+
+from portal.blueprints.lost import reminders, routes  # noqa: E402,F401

@@ -1,0 +1,116 @@
+"""The lost-order analysis, its drill-down and export, recording without a quote, and the head's
+review, through the routes."""
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from conftest import login_as
+from customer_factories import new_customer
+from portal.extensions import db
+from portal.models import LostOrder
+from test_lost_orders_rules import data  # noqa: F401  (the fixed data set)
+
+NOVEMBER = {"kind": "month", "on": "2026-11-15"}
+
+
+def _query(**args):
+    return "&".join(f"{key}={value}" for key, value in {**NOVEMBER, **args}.items())
+
+
+def test_a_head_sees_the_departments_figures_and_charts(client, data):
+    login_as(client, data["team"]["head"])
+    response = client.get(f"/lost/analysis?{_query()}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "66.7 %" in page and "1,743.00" in page and "19.0 %" in page
+    assert page.count("<svg") >= 5 and "丙客户" not in page
+    assert "dimension=reason" in page  # bars and cells drill down
+
+
+def test_a_head_cannot_look_at_another_department(client, data):
+    login_as(client, data["team"]["head"])
+    assert client.get(f"/lost/analysis?{_query(department=data['team']['veg'].id)}").status_code == 404
+
+
+def test_salespeople_and_hr_cannot_open_the_analysis(client, data):
+    for role in ("sales", "hr"):
+        login_as(client, data["team"][role])
+        assert client.get("/lost/analysis").status_code == 403
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(client, data):
+    login_as(client, data["team"]["admin"])
+    response = client.get("/lost/analysis?kind=custom&start=2026-11-30&end=2026-11-01")
+    assert response.status_code == 422 and "The period cannot end before it starts." in response.get_data(as_text=True)
+
+
+def test_the_drill_down_adds_up_to_the_figure(client, data):
+    login_as(client, data["team"]["head"])
+    price = data["reasons"]["价格"]
+    page = client.get(f"/lost/orders?{_query(dimension='reason', key=price)}").get_data(as_text=True)
+    assert "2 lost orders" in page and "1,630.00" in page and "乙客户" not in page
+    assert client.get(f"/lost/orders?{_query(dimension='reason', key='x')}").status_code == 404
+    assert client.get(f"/lost/orders?{_query(dimension='bogus', key='1')}").status_code == 404
+
+
+def test_a_salesperson_sees_only_their_own_lost_orders(client, data):
+    login_as(client, data["team"]["colleague"])
+    page = client.get(f"/lost/orders?{_query()}").get_data(as_text=True)
+    assert "乙客户" in page and "甲客户" not in page
+
+
+def test_the_export_matches_the_page(client, data):
+    login_as(client, data["team"]["head"])
+    response = client.get(f"/lost/analysis/export?{_query()}")
+    workbook = load_workbook(io.BytesIO(response.data))
+    by_reason = {row[0]: (row[1], Decimal(str(row[2]))) for row in workbook["By reason"].iter_rows(min_row=2, values_only=True)}
+    assert by_reason == {"价格": (2, Decimal("1630")), "质量": (1, Decimal("113"))}
+    orders = list(workbook["Lost orders"].iter_rows(min_row=2, values_only=True))
+    assert len(orders) == 3 and sum(Decimal(str(row[8])) for row in orders) == Decimal("1743")
+
+
+def test_an_order_lost_before_a_quote_is_recorded(client, data):
+    customer = new_customer(data["team"]["sales"], name="丁客户")
+    login_as(client, data["team"]["sales"])
+    form = {"lost_on": "2026-11-20", "reason_id": str(data["reasons"]["交期"]), "competitor_id": str(data["jiapei"].id),
+            "amount": "800", "product_id": str(data["apple"].id)}
+    assert client.post(f"/lost/new/{customer.id}", data=form).status_code == 303
+    lost = db.session.scalar(select(LostOrder).where(LostOrder.customer_id == customer.id))
+    assert (lost.amount, lost.product_id, lost.quote_id) == (Decimal("800.00"), data["apple"].id, None)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"amount": "-5"}, "An amount cannot be negative."),
+        ({"amount": ""}, "Enter the estimated amount."),
+        ({"competitor_id": "0"}, "Choose the competitor that won, or type its name."),
+        ({"reason_id": "0"}, "Choose the reason the order was lost."),
+        ({"lost_on": "2999-01-01"}, "The date cannot be after today."),
+    ],
+)
+def test_a_bad_lost_record_is_refused(client, data, changes, message):
+    customer = new_customer(data["team"]["sales"], name="丁客户")
+    login_as(client, data["team"]["sales"])
+    form = {"lost_on": "2026-11-20", "reason_id": str(data["reasons"]["交期"]), "competitor_id": str(data["jiapei"].id), "amount": "800", **changes}
+    response = client.post(f"/lost/new/{customer.id}", data=form)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(LostOrder).where(LostOrder.customer_id == customer.id)) is None
+
+
+def test_the_head_reviews_lost_orders_from_the_inbox(client, data):
+    head = data["team"]["head"]
+    login_as(client, head)
+    # Q2, Q3, R and December's Q4: every unreviewed one, whatever its date.
+    assert "4 lost orders wait for your review." in client.get("/").get_data(as_text=True)
+    first = db.session.scalar(select(LostOrder).where(LostOrder.department_id == data["fruit"]).order_by(LostOrder.id))
+    assert client.post(f"/lost/orders/{first.id}/review", data={"comment": "下次早点报价"}).status_code == 303
+    reviewed = db.session.get(LostOrder, first.id)
+    assert reviewed.reviewed_by_id == head.id and reviewed.review_comment == "下次早点报价"
+    assert "3 lost orders wait for your review." in client.get("/").get_data(as_text=True)
+    stranger = db.session.scalar(select(LostOrder).where(LostOrder.department_id != data["fruit"]))
+    assert client.post(f"/lost/orders/{stranger.id}/review").status_code == 404
