@@ -31,6 +31,7 @@ LIMITS = {
     "page_orm_over_sql": 2.0,
     "large_over_medium": 1.2,
     "export_over_bare": 1.25,
+    "analysis_ms": 500.0,
     "export_extra_peak_mb": 50.0,
 }
 REPEAT = {"request": 50, "baseline": 50, "query": 60}
@@ -331,6 +332,9 @@ class Bench:
     def export(self) -> None:
         _export_scenario(self)
 
+    def lost_analysis(self) -> None:
+        _lost_analysis_scenario(self)
+
     def customer_page(self) -> None:
         from flask import url_for
 
@@ -538,6 +542,18 @@ def _quote_scenarios(bench) -> None:
     bench.request_figures("quote_page.sales.page", "sales", url, None, LIMITS["page_ms"])
 
 
+def _lost_analysis_scenario(bench) -> None:
+    """The lost-order analysis of the last quarter and of the year, for the head of the biggest
+    department and for the administrator (all departments)."""
+    from flask import url_for
+
+    for role in ("head", "admin"):
+        for kind in ("quarter", "year"):
+            with bench.app.test_request_context():
+                url = url_for("lost.analysis", kind=kind)
+            bench.request_figures(f"lost_analysis.{role}.{kind}.page", role, url, None, LIMITS["analysis_ms"])
+
+
 def _export_scenario(bench) -> None:
     """The administrator's export of every customer (the list's route, its keyset pages walked to
     the end) against a bare openpyxl write-only script writing the same rows from memory: time and
@@ -591,7 +607,7 @@ def _export_scenario(bench) -> None:
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
     """Every figure of one run (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.export):
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.export):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)

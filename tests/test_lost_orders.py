@@ -114,3 +114,43 @@ def test_the_head_reviews_lost_orders_from_the_inbox(client, data):
     assert "3 lost orders wait for your review." in client.get("/").get_data(as_text=True)
     stranger = db.session.scalar(select(LostOrder).where(LostOrder.department_id != data["fruit"]))
     assert client.post(f"/lost/orders/{stranger.id}/review").status_code == 404
+
+
+def test_a_signed_customer_is_lost_won_back_and_regained(client, data):
+    from datetime import timedelta
+
+    from portal.models import AuditEntry, Customer, CustomerLoss, Stage
+    from portal.rules.followups import company_today
+    from quotes_factories import make_quote
+
+    customer = new_customer(data["team"]["sales"], name="戊客户", stage=Stage.SIGNED.value)
+    make_quote(customer, lines=[("苹果", "1", "10", "0")], status="won", decided_on=date(2026, 3, 1))
+    login_as(client, data["team"]["sales"])
+    form = {"lost_on": company_today().isoformat(), "reason_id": str(data["reasons"]["价格"]), "competitor_id": str(data["jiapei"].id)}
+    assert client.post(f"/lost/customers/{customer.id}/mark", data=form).status_code == 303
+    assert db.session.get(Customer, customer.id).stage == Stage.LOST.value
+    listing = client.get("/lost/customers/").get_data(as_text=True)
+    assert "戊客户" in listing and "2026-03-01" in listing and "佳沛" in listing
+    loss = db.session.scalar(select(CustomerLoss).where(CustomerLoss.customer_id == customer.id))
+    assert client.post(f"/lost/customers/{loss.id}/win-back").status_code == 303
+    assert db.session.get(Customer, customer.id).next_follow_up_on == company_today() + timedelta(days=1)
+    assert db.session.get(CustomerLoss, loss.id).win_back_started_at is not None
+    quote = make_quote(customer, lines=[("苹果", "1", "10", "0")], status="sent")
+    client.post(f"/quotes/{quote.id}/won", data={"decided_on": company_today().isoformat()})
+    assert db.session.get(Customer, customer.id).stage == Stage.SIGNED.value
+    assert db.session.get(CustomerLoss, loss.id).regained_on == company_today()
+    assert f'href="/customers/{customer.id}"' not in client.get("/lost/customers/").get_data(as_text=True)
+    stages = [entry.changes.get("stage") for entry in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.record_type == "customers", AuditEntry.record_id == customer.id).order_by(AuditEntry.id)
+    ) if entry.changes and "stage" in entry.changes]
+    # Registered signed, then lost, then signed again: the history shows both changes.
+    assert [change[1] for change in stages] == [Stage.SIGNED.value, Stage.LOST.value, Stage.SIGNED.value]
+
+
+def test_only_a_signed_customer_can_be_marked_lost(client, data):
+    from portal.models import Customer
+
+    customer = new_customer(data["team"]["sales"], name="己客户")  # potential
+    login_as(client, data["team"]["sales"])
+    client.post(f"/lost/customers/{customer.id}/mark", data={"lost_on": "2026-11-01", "reason_id": str(data["reasons"]["价格"]), "new_competitor": "某公司"})
+    assert db.session.get(Customer, customer.id).stage == "potential"

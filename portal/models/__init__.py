@@ -19,6 +19,7 @@ from portal.models.quotes import (
     PRODUCT_CATEGORY,
     QUOTE_STATUS_LABELS,
     Competitor,
+    CustomerLoss,
     LostOrder,
     Product,
     Quote,
@@ -29,6 +30,7 @@ from portal.models.quotes import (
 
 __all__ = [
     "Competitor",
+    "CustomerLoss",
     "LOST_REASON",
     "LostOrder",
     "PRODUCT_CATEGORY",

@@ -223,3 +223,34 @@ class LostOrder(BusinessRecord, db.Model):
     def audit_label(self) -> str:
         # Written during the flush, when relationships may not be loaded: plain columns only.
         return f"{self.lost_on} #{self.id}"
+
+
+class CustomerLoss(BusinessRecord, db.Model):
+    """A signed customer lost (流失客户): when, why and to whom; and the win-back started, if any.
+    The customer's stage becomes 流失; a won quote later makes it 成交 again, and both changes stay
+    in the customer's history."""
+
+    __tablename__ = "customer_losses"
+    __access_area__ = Area.CUSTOMER_DATA
+    RECORD_LABEL = _l("Lost customers")
+    __table_args__ = (Index("ix_customer_losses_department_lost_on", "department_id", "lost_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), nullable=False)
+    lost_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reason_id: Mapped[int] = mapped_column(ForeignKey("lookup_values.id"), nullable=False)
+    competitor_id: Mapped[int | None] = mapped_column(ForeignKey("competitors.id"))
+    details: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    win_back_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the customer buys again (a won quote), which ends the loss.
+    regained_on: Mapped[date | None] = mapped_column(Date)
+
+    customer = relationship("Customer")
+    owner = relationship("User", foreign_keys=[owner_id])
+    reason = relationship("LookupValue")
+    competitor = relationship("Competitor")
+
+    def audit_label(self) -> str:
+        return f"{self.lost_on} #{self.id}"

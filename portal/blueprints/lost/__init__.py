@@ -8,5 +8,6 @@ from portal.navigation import NavItem, register_nav_item
 bp = Blueprint("lost", __name__, url_prefix="/lost")
 
 register_nav_item(NavItem("lost.analysis", _l("Lost orders"), frozenset({Role.HEAD, Role.ADMIN})), before="admin.users")
+register_nav_item(NavItem("lost.customers", _l("Lost customers"), frozenset({Role.SALES, Role.HEAD, Role.ADMIN})), before="admin.users")
 
-from portal.blueprints.lost import reminders, routes  # noqa: E402,F401
+from portal.blueprints.lost import panels, reminders, routes  # noqa: E402,F401

@@ -86,3 +86,12 @@ class LostRecordForm(LostForm):
 class ReviewForm(FlaskForm):
     comment = StringField(_l("Comment to the salesperson"), validators=[Length(max=500)], filters=[strip])
 
+
+
+class CustomerLossForm(LostForm):
+    """A signed customer lost: when, why, to whom (the form of a lost quote, without prices)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.competitor_model
+        del self.competitor_price

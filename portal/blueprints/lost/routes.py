@@ -1,15 +1,17 @@
 """The lost-order analysis (heads: their department; admin: any or all), its drill-down lists and
 export, lost orders recorded without a quote, and the head's review."""
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import get_scoped_or_404, login_required, roles_required, scope_clause
 from portal.blueprints.lost import bp
-from portal.blueprints.lost.forms import AnalysisFilters, LostRecordForm, ReviewForm
+from portal.blueprints.lost.forms import AnalysisFilters, CustomerLossForm, LostRecordForm, ReviewForm
 from portal.blueprints.quotes.queries import active_competitors, competitor_for, search_products
 from portal.charts import bar_chart, line_chart, stacked_columns
 from portal.database import utcnow
@@ -17,7 +19,7 @@ from portal.exporting import DATE_FORMAT, MONEY_FORMAT, Column, write_sheets_res
 from portal.extensions import db
 from portal.forms import bounded_int
 from portal.lookups import ensure_default_entries
-from portal.models import LOST_REASON, Customer, Department, LostOrder, Role
+from portal.models import LOST_REASON, Customer, CustomerLoss, Department, LostOrder, Quote, Role, Stage
 from portal.rendering import form_status, money
 from portal.rules import lost_orders as figures
 from portal.rules.followups import company_today
@@ -260,3 +262,72 @@ def review(lost_order_id: int):
     flash(_("Marked as reviewed."), "success")
     return redirect(url_for("lost.analysis"), 303)
 
+
+
+# --- lost customers (流失客户) ----------------------------------------------------------------------
+
+
+@bp.route("/customers/<int:customer_id>/mark", methods=["GET", "POST"])
+@roles_required(*CUSTOMER_ROLES)
+def mark_customer(customer_id: int):
+    """Mark a signed customer lost (stage 流失) with the reason and the competitor it went to."""
+    customer = get_scoped_or_404(Customer, customer_id)
+    if customer.archived_at is not None:
+        abort(404)
+    if customer.stage != Stage.SIGNED.value:
+        flash(_("Only a signed customer can be marked lost."), "error")
+        return redirect(url_for("customers.detail", customer_id=customer.id), 303)
+    if ensure_default_entries(LOST_REASON):
+        db.session.commit()
+    form = CustomerLossForm(competitors=active_competitors())
+    if request.method == "GET":
+        form.lost_on.data = company_today()
+    if form.validate_on_submit():
+        customer.stage = Stage.LOST.value
+        db.session.add(CustomerLoss(
+            customer_id=customer.id, owner_id=customer.owner_id, department_id=customer.department_id,
+            lost_on=form.lost_on.data, reason_id=form.reason_id.data, competitor=competitor_for(form),
+            details=form.details.data or "",
+        ))
+        db.session.commit()
+        flash(_("%(name)s marked as a lost customer.", name=customer.name), "success")
+        return redirect(url_for("customers.detail", customer_id=customer.id), 303)
+    return render_template("lost/mark_customer.html", form=form, customer=customer), form_status(form)
+
+
+@bp.route("/customers/")
+@roles_required(*CUSTOMER_ROLES)
+def customers():
+    """Customers lost and not regained, in the user's scope: when and why, their last purchase
+    (the last won quote), their last contact, and whether a win-back has started."""
+    last_purchase = (
+        select(func.max(Quote.decided_on))
+        .where(Quote.customer_id == CustomerLoss.customer_id, Quote.status == "won")
+        .correlate(CustomerLoss)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(CustomerLoss, last_purchase)
+        .join(Customer, Customer.id == CustomerLoss.customer_id)
+        .options(joinedload(CustomerLoss.customer), joinedload(CustomerLoss.owner), joinedload(CustomerLoss.reason),
+                 joinedload(CustomerLoss.competitor))
+        .where(CustomerLoss.archived_at.is_(None), CustomerLoss.regained_on.is_(None), Customer.stage == Stage.LOST.value,
+               scope_clause(CustomerLoss, current_user))
+        .order_by(CustomerLoss.lost_on.desc(), CustomerLoss.id.desc())
+        .limit(500)
+    ).all()
+    return render_template("lost/customers.html", rows=rows, form=ReviewForm(formdata=None))
+
+
+@bp.post("/customers/<int:loss_id>/win-back")
+@roles_required(*CUSTOMER_ROLES)
+def win_back(loss_id: int):
+    """Start winning a lost customer back (挽回): a follow-up is planned for tomorrow."""
+    loss = get_scoped_or_404(CustomerLoss, loss_id)
+    if loss.regained_on is not None or loss.archived_at is not None:
+        abort(404)
+    loss.win_back_started_at = utcnow()
+    loss.customer.next_follow_up_on = company_today() + timedelta(days=1)
+    db.session.commit()
+    flash(_("Win-back started: a follow-up with %(name)s is planned for tomorrow.", name=loss.customer.name), "success")
+    return redirect(url_for("lost.customers"), 303)

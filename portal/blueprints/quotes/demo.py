@@ -31,6 +31,8 @@ PRODUCTS = [
     ("LL-001", "冷链配送服务", "市内 4.2m 冷藏车", "冷链服务", "车次", "600.00", "420.00"),
 ]
 COMPETITORS = ["佳沛果业", "百果源供应链", "鲜农达", "绿源生鲜"]
+REASON_WEIGHTS = {"价格": 45, "交期": 15, "质量": 10, "服务": 10, "关系": 8, "付款条件": 5, "需求取消": 4}
+WEAK_SELLER = "chen.jing"
 
 
 @register_demo_seeder("quotes", after=("customers",))
@@ -87,13 +89,16 @@ def seed_quotes(accounts: dict) -> None:
         quote.status, quote.sent_at = "sent", utcnow() - timedelta(days=age)
         if age <= 30 and roll < 0.7:
             continue  # sent, waiting for the customer
-        if roll < 0.45:
+        # One salesperson loses far more often than the others (the analysis should show who).
+        won_share = 0.15 if customer.owner_id == accounts[WEAK_SELLER].id else 0.45
+        if roll < won_share:
             quote.status, quote.decided_on = "won", quote_date + timedelta(days=rng.randint(3, 25))
             customer.stage = Stage.SIGNED.value
         elif roll < 0.85:
             quote.status, quote.decided_on = "lost", quote_date + timedelta(days=rng.randint(3, 25))
-            reason = rng.choice(reasons)
-            competitor = None if reason.name == "需求取消" else rng.choice(competitors)
+            # A dominant reason (price) and two strong competitors, as a real department sees them.
+            reason = rng.choices(reasons, weights=[REASON_WEIGHTS.get(entry.name, 3) for entry in reasons])[0]
+            competitor = None if reason.name == "需求取消" else rng.choices(competitors, weights=[45, 35, 12, 8])[0]
             db.session.add(LostOrder(
                 customer_id=customer.id, quote_id=quote.id, owner_id=quote.owner_id, department_id=quote.department_id,
                 lost_on=quote.decided_on, reason_id=reason.id, competitor_id=competitor.id if competitor else None,

@@ -35,6 +35,7 @@ from portal.models import (
     QUOTE_STATUS_LABELS,
     Competitor,
     Customer,
+    CustomerLoss,
     LostOrder,
     Product,
     Quote,
@@ -446,6 +447,11 @@ def won(quote_id: int):
         quote.status = WON
         quote.decided_on = form.decided_on.data
         quote.customer.stage = Stage.SIGNED.value
+        # A lost customer who buys again is regained (the loss stays in the history).
+        for loss in db.session.scalars(select(CustomerLoss).where(
+            CustomerLoss.customer_id == quote.customer_id, CustomerLoss.regained_on.is_(None)
+        )):
+            loss.regained_on = quote.decided_on
         db.session.commit()
         flash(_("Quote %(number)s won.", number=quote.number), "success")
         return redirect(url_for("quotes.detail", quote_id=quote.id), 303)
