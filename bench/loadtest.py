@@ -168,15 +168,21 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
     return run
 
 
-def check_writes(database_url: str, run_id: str, saved: list[str]) -> dict:
-    """Every write the load saw succeed is in the database once; none is there twice."""
+def check_writes(database_url: str, run_id: str, saved: dict) -> dict:
+    """Every write the load saw succeed is in the database once; none is there twice: follow-ups
+    and calls by their summary, quotes by their notes (a quote's number is unique by itself)."""
     engine = create_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(
-            text("SELECT summary, count(*) FROM follow_ups WHERE summary LIKE :prefix GROUP BY summary"),
+            text("SELECT summary, count(*) FROM follow_ups WHERE summary LIKE :prefix GROUP BY summary"
+                 " UNION ALL SELECT notes, count(*) FROM quotes WHERE notes LIKE :prefix GROUP BY notes"),
             {"prefix": f"LT{run_id}-%"},
         ).all()
+        numbers = connection.execute(
+            text("SELECT count(*), count(DISTINCT number) FROM quotes WHERE notes LIKE :prefix"), {"prefix": f"LT{run_id}-%"}
+        ).one()
     engine.dispose()
+    saved = saved["follow_ups"] + saved["quotes"]
     found = dict(rows)
     missing = [marker for marker in saved if marker not in found]
     twice = [marker for marker, count in found.items() if count > 1]
@@ -186,7 +192,8 @@ def check_writes(database_url: str, run_id: str, saved: list[str]) -> dict:
         "missing": len(missing),
         "duplicated": len(twice),
         "unconfirmed_but_saved": len(set(found) - set(saved)),
-        "exactly_once": not missing and not twice,
+        "quote_numbers_unique": numbers[0] == numbers[1],
+        "exactly_once": not missing and not twice and numbers[0] == numbers[1],
     }
 
 

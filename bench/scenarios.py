@@ -32,6 +32,7 @@ LIMITS = {
     "large_over_medium": 1.2,
     "export_over_bare": 1.25,
     "analysis_ms": 500.0,
+    "analysis_over_sql": 2.0,
     "export_extra_peak_mb": 50.0,
 }
 REPEAT = {"request": 50, "baseline": 50, "query": 60}
@@ -75,13 +76,15 @@ class Statements:
         self.active = False
         event.listen(engine, "before_cursor_execute", self._record)
 
-    def _record(self, _conn, _cursor, statement, _parameters, _context, _executemany):
+    def _record(self, _conn, _cursor, statement, parameters, _context, _executemany):
         if self.active:
             self.recorded.append(statement)
+            self.with_parameters.append((statement, parameters))
 
     @contextmanager
     def recording(self):
         self.recorded = []
+        self.with_parameters = []
         self.active = True
         try:
             yield self
@@ -543,15 +546,45 @@ def _quote_scenarios(bench) -> None:
 
 
 def _lost_analysis_scenario(bench) -> None:
-    """The lost-order analysis of the last quarter and of the year, for the head of the biggest
-    department and for the administrator (all departments)."""
+    """The lost-order analysis of the quarter and of the year, for the head of the biggest
+    department and for the administrator (all departments): the page's p95 against the time its
+    aggregate statements take when sent straight to the database driver (the SQL alone, without
+    ORM, figures or template), and, on SQLite, the plans of those statements checked for a full
+    scan of the quote lines."""
     from flask import url_for
 
     for role in ("head", "admin"):
         for kind in ("quarter", "year"):
             with bench.app.test_request_context():
                 url = url_for("lost.analysis", kind=kind)
-            bench.request_figures(f"lost_analysis.{role}.{kind}.page", role, url, None, LIMITS["analysis_ms"])
+            name = f"lost_analysis.{role}.{kind}"
+            page = bench.request_figures(f"{name}.page", role, url, None, LIMITS["analysis_ms"])
+            with bench.statements.recording() as recorder:
+                bench.get(role, url)
+            aggregates = [(sql, params) for sql, params in recorder.with_parameters if "FROM lost_orders" in sql or "FROM quotes" in sql]
+            with bench.app.app_context():
+                connection = bench.db.engine.raw_connection()
+                try:
+                    def run_sql():
+                        cursor = connection.cursor()
+                        for sql, params in aggregates:
+                            cursor.execute(sql, params)
+                            cursor.fetchall()
+                        cursor.close()
+
+                    sql_ms = p95(timed(run_sql, bench.count("query")))
+                    scans = 0
+                    if bench.db.engine.dialect.name == "sqlite":
+                        cursor = connection.cursor()
+                        for sql, params in aggregates:
+                            plan = " | ".join(str(row[-1]) for row in cursor.execute("EXPLAIN QUERY PLAN " + sql, params))
+                            scans += "SCAN quote_lines" in plan
+                        cursor.close()
+                finally:
+                    connection.close()
+            bench.add(f"{name}.sql_p95", sql_ms, "ms")
+            bench.add(f"{name}.page_over_sql", page["p95"] / sql_ms, "ratio", LIMITS["analysis_over_sql"])
+            bench.add(f"{name}.quote_line_full_scans", scans, "statements", 0)
 
 
 def _export_scenario(bench) -> None:

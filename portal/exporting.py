@@ -50,18 +50,26 @@ def is_formula_like(value) -> bool:
 
 
 def _cell(sheet, value, number_format: str | None):
+    """The value itself where openpyxl writes it right as it is (plain text and numbers: the
+    fast path), else a cell carrying its format or its text type."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value.startswith(FORMULA_TRIGGERS):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, even for "=…": never evaluated
+        return cell
     if isinstance(value, datetime):
         # Shown in the company's time zone, written without one (Excel has no zones).
         value = to_user_timezone(value).replace(tzinfo=None)
-    cell = WriteOnlyCell(sheet, value=value)
-    if is_formula_like(value):
-        cell.data_type = "s"  # text, even for "=…": never evaluated
-    if number_format and value is not None:
-        cell.number_format = number_format
-    elif isinstance(value, datetime):
-        cell.number_format = DATETIME_FORMAT
+        number_format = number_format or DATETIME_FORMAT
     elif isinstance(value, date):
-        cell.number_format = DATE_FORMAT
+        number_format = number_format or DATE_FORMAT
+    if not number_format:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
     return cell
 
 
@@ -92,8 +100,9 @@ def _write_sheet(workbook, title, columns: list[Column], rows: Iterable) -> int:
         header.append(cell)
     sheet.append(header)
     count = 0
+    getters = [(column.value, column.number_format) for column in columns]
     for row in rows:
-        sheet.append([_cell(sheet, column.value(row), column.number_format) for column in columns])
+        sheet.append([_cell(sheet, value(row), number_format) for value, number_format in getters])
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     return count

@@ -44,6 +44,7 @@ PANEL = {"HX-Request": "true", "HX-Target": "follow-ups"}
 
 _account_numbers = {role: itertools.count() for role in ("sales", "head")}
 saved_markers: list[str] = []
+saved_quotes: list[str] = []
 # The measured window opens once every user has logged in: logins (scrypt) are not the workload.
 window = {"ready": 0, "opened": None}
 
@@ -160,6 +161,30 @@ class Salesperson(CustomerWork):
     role = "sales"
     weight = 14
 
+    @task(1)
+    def quote_and_send(self):
+        """A draft for one of their customers, one line, then sent: three writes, one marker."""
+        if not self.customer_ids:
+            return
+        marker = self.marker()
+        today = (datetime.utcnow() + timedelta(hours=8)).date()
+        with self.client.post(
+            f"/quotes/new/{random.choice(self.customer_ids)}",
+            data={"quote_date": today.isoformat(), "valid_until": (today + timedelta(days=30)).isoformat(),
+                  "tax_rate": "13", "contact_id": "0", "notes": marker, "csrf_token": self.csrf},
+            name="quote.create", allow_redirects=False, catch_response=True,
+        ) as response:
+            if response.status_code != 303:
+                response.failure(f"status {response.status_code}")
+                return
+            response.success()
+            quote_path = response.headers["Location"].split("://", 1)[-1]
+            quote_path = quote_path[quote_path.index("/"):] if not quote_path.startswith("/") else quote_path
+        saved_quotes.append(marker)
+        self.client.post(f"{quote_path}/lines", data={"name": "压测商品", "quantity": "3", "unit_price": "12.50", "csrf_token": self.csrf},
+                         headers={"HX-Request": "true", "HX-Target": "quote-lines", "X-CSRFToken": self.csrf}, name="quote.line")
+        self.client.post(f"{quote_path}/send", data={"csrf_token": self.csrf}, name="quote.send", allow_redirects=False)
+
 
 class Head(CustomerWork):
     role = "head"
@@ -205,4 +230,4 @@ def _write_results(environment, **_kwargs):
             json.dump({"seconds": round(seconds, 1), "logged_in": window["ready"], "mixed": _figures(mixed, seconds), "kinds": kinds, "errors": errors}, handle, ensure_ascii=False)
     if MARKERS_FILE:
         with open(MARKERS_FILE, "w", encoding="utf-8") as handle:
-            json.dump(saved_markers, handle)
+            json.dump({"follow_ups": saved_markers, "quotes": saved_quotes}, handle)
