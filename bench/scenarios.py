@@ -31,7 +31,7 @@ LIMITS = {
     "page_orm_over_sql": 2.0,
     "large_over_medium": 1.2,
     "export_over_bare": 1.25,
-    "analysis_ms": 500.0,
+    "analysis_ms": 1500.0,
     "analysis_over_sql": 2.0,
     "export_extra_peak_mb": 50.0,
 }

@@ -57,6 +57,12 @@ def test_the_drill_down_adds_up_to_the_figure(client, data):
     assert client.get(f"/lost/orders?{_query(dimension='bogus', key='1')}").status_code == 404
 
 
+def test_a_products_drill_down_adds_up_to_its_figure(client, data):
+    login_as(client, data["team"]["head"])
+    page = client.get(f"/lost/orders?{_query(dimension='product', key=data['apple'].id)}").get_data(as_text=True)
+    assert "1 lost order" in page and "500.00" in page and "Amount for this product" in page
+
+
 def test_a_salesperson_sees_only_their_own_lost_orders(client, data):
     login_as(client, data["team"]["colleague"])
     page = client.get(f"/lost/orders?{_query()}").get_data(as_text=True)

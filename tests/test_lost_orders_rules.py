@@ -137,3 +137,10 @@ def test_drill_down_conditions_add_up_to_the_figures(data):
                 )
             ).one()
             assert (count, Decimal(amount)) == (bucket.count, bucket.amount), (dimension, bucket.label)
+
+
+def test_product_shares_add_up_to_the_product_figures(data):
+    for dimension in ("product", "category"):
+        for bucket in figures.lost_by(dimension, NOVEMBER, data["fruit"]):
+            shares = figures.product_amounts(dimension, bucket.key, NOVEMBER, data["fruit"])
+            assert (len(shares), sum(shares.values())) == (bucket.count, bucket.amount), (dimension, bucket.label)

@@ -108,6 +108,8 @@ class Quote(BusinessRecord, db.Model):
         # The list's count and total read these alone (covering) for the administrator and heads.
         Index("ix_quotes_latest_totals", "is_latest", "archived_at", "quote_date", "amount_gross"),
         Index("ix_quotes_department_totals", "department_id", "is_latest", "archived_at", "quote_date", "amount_gross"),
+        # The lost-order rate reads quotes decided in a period from these alone (covering).
+        Index("ix_quotes_decided", "decided_on", "status", "is_latest", "archived_at", "department_id", "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,7 +158,11 @@ class QuoteLine(BusinessRecord, db.Model):
     """One line: quantity × unit price × (1 − discount), rounded half-up to the fen once."""
 
     __tablename__ = "quote_lines"
-    __table_args__ = (Index("ix_quote_lines_quote_id", "quote_id", "position"),)
+    __table_args__ = (
+        Index("ix_quote_lines_quote_id", "quote_id", "position"),
+        # Products of lost quotes, for the analysis, read from the index alone.
+        Index("ix_quote_lines_product_amounts", "quote_id", "archived_at", "product_id", "amount"),
+    )
     RECORD_LABEL = _l("Quote lines")
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -81,15 +81,16 @@ def lost_conditions(period: Period, department_id: int | None) -> list:
     return conditions
 
 
-# A lost order's products: its quote's live lines, or the product of a record without a quote.
-def _product_rows():
+# A lost order's products: its quote's live lines, or the product of a record without a quote;
+# ``conditions`` (the period's) are applied inside, so only the period's orders are expanded.
+def _product_rows(conditions=()):
     from_lines = (
         select(LostOrder.id.label("lost_id"), QuoteLine.product_id.label("product_id"), QuoteLine.amount.label("amount"))
         .join(QuoteLine, and_(QuoteLine.quote_id == LostOrder.quote_id, QuoteLine.archived_at.is_(None)))
-        .where(QuoteLine.product_id.is_not(None))
+        .where(QuoteLine.product_id.is_not(None), *conditions)
     )
     from_records = select(LostOrder.id, LostOrder.product_id, LostOrder.amount).where(
-        LostOrder.quote_id.is_(None), LostOrder.product_id.is_not(None)
+        LostOrder.quote_id.is_(None), LostOrder.product_id.is_not(None), *conditions
     )
     return from_lines.union_all(from_records).subquery("lost_products")
 
@@ -119,7 +120,7 @@ def lost_by(dimension: str, period: Period, department_id: int | None) -> list[B
         key, label = LostOrder.owner_id, User.display_name
         stmt = select(key, label, count, amount).join(User, User.id == LostOrder.owner_id)
     elif dimension in ("product", "category"):
-        products = _product_rows()
+        products = _product_rows(conditions)
         amount = func.coalesce(func.sum(products.c.amount), 0)
         if dimension == "product":
             key, label = Product.id, Product.name
@@ -189,8 +190,11 @@ def lost_rate(period: Period, department_id: int | None, by: str | None = None) 
     """丢单率 = lost ÷ (won + lost) among the newest revisions of quotes decided (won or lost) in
     the period, overall (``by`` None), per month of the decision, per salesperson, or per product
     (a quote counts once for each product on its lines)."""
-    won = func.count(distinct(case((Quote.status == "won", Quote.id))))
-    lost = func.count(distinct(case((Quote.status == "lost", Quote.id))))
+    # A quote is one row unless its lines are joined in (by product): count rows, or distinct ids.
+    counted = (lambda status: func.count(distinct(case((Quote.status == status, Quote.id))))) if by == "product" else (
+        lambda status: func.count(case((Quote.status == status, 1)))
+    )
+    won, lost = counted("won"), counted("lost")
     conditions = _decided_conditions(period, department_id)
     if by is None:
         row = db.session.execute(select(won, lost).where(*conditions)).one()
@@ -278,10 +282,24 @@ def drill_down_condition(dimension: str, key):
     if dimension == "month":
         return _month_key(LostOrder.lost_on) == key
     if dimension in ("product", "category"):
-        products = _product_rows()
+        products = _product_rows((LostOrder.archived_at.is_(None),))
         column = Product.id if dimension == "product" else Product.category_id
         matching = select(products.c.lost_id).join(Product, Product.id == products.c.product_id).where(
             column.is_(None) if key is None else column == key
         )
         return LostOrder.id.in_(matching)
     raise ValueError(dimension)
+
+
+def product_amounts(dimension: str, key, period: Period, department_id: int | None) -> dict[int, Decimal]:
+    """For a product or category bucket: each lost order's amount for that product (its line
+    amounts, or the record's estimate), so the drill-down list adds up to the bucket's amount."""
+    products = _product_rows(lost_conditions(period, department_id))
+    column = Product.id if dimension == "product" else Product.category_id
+    rows = db.session.execute(
+        select(products.c.lost_id, func.sum(products.c.amount))
+        .join(Product, Product.id == products.c.product_id)
+        .where(column.is_(None) if key is None else column == key)
+        .group_by(products.c.lost_id)
+    ).all()
+    return {lost_id: Decimal(amount) for lost_id, amount in rows}

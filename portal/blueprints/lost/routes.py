@@ -166,10 +166,13 @@ def orders():
         abort(404)
     key = _drill_key(dimension)
     rows = list(db.session.scalars(_orders_statement(filters, dimension, key).limit(ORDERS_PAGE_SIZE * 20)))
+    # A product's figure counts that product's share of each order; so does its drill-down.
+    shares = figures.product_amounts(dimension, key, filters.period, filters.department) if dimension in ("product", "category") else None
+    amounts = {row.id: (shares.get(row.id, 0) if shares is not None else row.amount) for row in rows}
     return render_template(
         "lost/orders.html", rows=rows, filters=filters, period=filters.period, dimension=dimension,
-        dimension_label=DIMENSION_LABELS.get(dimension), total=sum((row.amount for row in rows), start=0),
-        limited=len(rows) >= ORDERS_PAGE_SIZE * 20,
+        dimension_label=DIMENSION_LABELS.get(dimension), amounts=amounts, by_product=shares is not None,
+        total=sum(amounts.values(), start=0), limited=len(rows) >= ORDERS_PAGE_SIZE * 20,
     )
 
 
