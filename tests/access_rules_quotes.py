@@ -53,6 +53,7 @@ RULES = [
     Rule("quotes.product_edit", HEADS_AND_ADMIN, url_args=lambda r: {"product_id": r.product.id}),
     Rule("quotes.product_archive", HEADS_AND_ADMIN, url_args=lambda r: {"product_id": r.product.id}),
     Rule("quotes.competitors", ADMIN_ONLY),
+    Rule("quotes.competitors", ADMIN_ONLY, method="POST", data={"name": "新竞争对手"}),
     Rule("quotes.competitor_merge", ADMIN_ONLY, url_args=lambda r: {"competitor_id": r.competitor.id}),
     Rule("audit.history", CUSTOMER_SCOPED, url_args=lambda r: {"record_type": "quotes", "record_id": r.quote.id}),
 ]

@@ -118,6 +118,9 @@ def test_the_head_reviews_lost_orders_from_the_inbox(client, data):
     reviewed = db.session.get(LostOrder, first.id)
     assert reviewed.reviewed_by_id == head.id and reviewed.review_comment == "下次早点报价"
     assert "3 lost orders wait for your review." in client.get("/").get_data(as_text=True)
+    login_as(client, data["team"]["sales"] if reviewed.owner_id == data["team"]["sales"].id else data["team"]["colleague"])
+    assert "下次早点报价" in client.get(f"/customers/{reviewed.customer_id}").get_data(as_text=True)
+    login_as(client, head)
     stranger = db.session.scalar(select(LostOrder).where(LostOrder.department_id != data["fruit"]))
     assert client.post(f"/lost/orders/{stranger.id}/review").status_code == 404
 

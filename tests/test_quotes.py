@@ -334,6 +334,14 @@ def test_a_typed_competitor_name_reuses_the_existing_one(client, team, customer)
     assert len(db.session.scalars(select(Competitor)).all()) == 1
 
 
+def test_the_administrator_adds_a_competitor_once(client, team):
+    login_as(client, team["admin"])
+    assert client.post("/competitors/", data={"name": "鲜农达"}).status_code == 303
+    again = client.post("/competitors/", data={"name": "鲜农达"})
+    assert again.status_code == 422 and "This competitor is in the list already." in again.get_data(as_text=True)
+    assert [c.name for c in db.session.scalars(select(Competitor))] == ["鲜农达"]
+
+
 def test_merging_a_competitor_moves_its_lost_orders(client, team, customer):
     keep, typo = make_competitor("佳沛果业"), make_competitor("佳沛")
     quote = make_quote(customer, lines=[("苹果", "1", "1.00", "0")], status="lost")

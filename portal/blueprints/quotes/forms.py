@@ -158,3 +158,7 @@ class LostForm(FlaskForm):
     def validate_competitor_id(self, field):
         if not field.data and not self.new_competitor.data and not self.no_competitor_won:
             raise ValidationError(_l("Choose the competitor that won, or type its name."))
+
+
+class CompetitorForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Enter the competitor's name.")), Length(max=100)], filters=[strip])

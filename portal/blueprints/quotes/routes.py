@@ -14,7 +14,7 @@ from portal.access import get_scoped_or_404, login_required, roles_required
 from portal.archiving import archive_after_confirmation
 from portal.blueprints.customers.queries import CustomerFilters, list_customers
 from portal.blueprints.quotes.pdf import quote_pdf
-from portal.blueprints.quotes.forms import LineForm, LostForm, ProductForm, QuoteForm, WonForm
+from portal.blueprints.quotes.forms import CompetitorForm, LineForm, LostForm, ProductForm, QuoteForm, WonForm
 from portal.blueprints.quotes.queries import (
     QuoteFilters,
     active_competitors,
@@ -606,17 +606,27 @@ def product_archive(product_id: int):
 # --- competitors --------------------------------------------------------------------------------
 
 
-@bp.route("/competitors/")
+@bp.route("/competitors/", methods=["GET", "POST"])
 @roles_required(Role.ADMIN.value)
 def competitors():
-    """Competitors with their lost orders; a duplicate name is merged into the right one."""
+    """Competitors with their lost orders; the administrator adds known ones, and merges a
+    duplicate name into the right one."""
+    form = CompetitorForm()
+    if form.validate_on_submit():
+        if db.session.scalar(select(Competitor.id).where(func.lower(Competitor.name) == form.name.data.lower())):
+            form.name.errors.append(_("This competitor is in the list already."))
+        else:
+            db.session.add(Competitor(name=form.name.data))
+            db.session.commit()
+            flash(_("Competitor %(name)s added.", name=form.name.data), "success")
+            return redirect(url_for("quotes.competitors"), 303)
     counts = dict(
         db.session.execute(
             select(LostOrder.competitor_id, func.count()).where(LostOrder.archived_at.is_(None)).group_by(LostOrder.competitor_id)
         ).all()
     )
     rows = db.session.scalars(select(Competitor).where(Competitor.archived_at.is_(None)).order_by(Competitor.name)).all()
-    return render_template("quotes/competitors.html", competitors=rows, counts=counts, form=ConfirmForm())
+    return render_template("quotes/competitors.html", competitors=rows, counts=counts, form=form), form_status(form)
 
 
 @bp.route("/competitors/<int:competitor_id>/merge", methods=["GET", "POST"])
