@@ -8,7 +8,9 @@ smallest integer column the databases have. Ids and counts are ``Integer`` colum
 message (422) and ``request.args.get(..., type=bounded_int)`` into an ignored filter, so a value too
 large for SQLite or PostgreSQL never reaches a query.
 """
+import re
 import unicodedata
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -58,6 +60,39 @@ def arg_int(name: str, default=None, *, minimum: int = 1):
         return bounded_int(request.args.get(name, ""), minimum=minimum)
     except ValueError:
         return default
+
+
+# Query-string filters: a malformed value is ignored (None), never an error.
+
+
+def int_or_none(value) -> int | None:
+    """An id from the query string, or None when it is missing, malformed or out of range."""
+    try:
+        return bounded_int(value)
+    except ValueError:
+        return None
+
+
+def decimal_or_none(value) -> Decimal | None:
+    try:
+        return parse_decimal(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def date_or_none(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+_LIKE_SPECIALS = re.compile(r"([\\%_])")
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards in ``text`` escaped (use with ``escape="\\"``)."""
+    return "%" + _LIKE_SPECIALS.sub(r"\\\1", text) + "%"
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -87,7 +87,8 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "static"}
 import importlib  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-for _path in sorted(Path(__file__).parent.glob("access_rules_*.py")):
+# The customers' builder runs first: the other areas' records belong to its customer.
+for _path in sorted(Path(__file__).parent.glob("access_rules_*.py"), key=lambda path: (path.stem != "access_rules_customers", path.stem)):
     _module = importlib.import_module(_path.stem)
     RULES.extend(_module.RULES)
     RECORD_BUILDERS.extend(getattr(_module, "RECORD_BUILDERS", []))

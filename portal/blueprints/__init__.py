@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.settings import bp as settings_bp
     from portal.blueprints.quotes import bp as quotes_bp
     from portal.blueprints.lost import bp as lost_bp
+    from portal.blueprints.contracts import bp as contracts_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -28,3 +29,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(quotes_bp)
     app.register_blueprint(lost_bp)
+    app.register_blueprint(contracts_bp)

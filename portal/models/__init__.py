@@ -14,6 +14,18 @@ from portal.models.customers import (
     LookupValue,
     Stage,
 )
+from portal.models.contracts import (
+    CONTRACT_STATUS_LABELS,
+    PAYMENT_METHOD_LABELS,
+    Contract,
+    ContractCounter,
+    ContractLine,
+    ContractStatus,
+    Delivery,
+    DeliveryLine,
+    Instalment,
+    Payment,
+)
 from portal.models.quotes import (
     LOST_REASON,
     PRODUCT_CATEGORY,
@@ -29,6 +41,16 @@ from portal.models.quotes import (
 )
 
 __all__ = [
+    "CONTRACT_STATUS_LABELS",
+    "Contract",
+    "ContractCounter",
+    "ContractLine",
+    "ContractStatus",
+    "Delivery",
+    "DeliveryLine",
+    "Instalment",
+    "PAYMENT_METHOD_LABELS",
+    "Payment",
     "Competitor",
     "CustomerLoss",
     "LOST_REASON",

@@ -14,7 +14,7 @@ from portal.models import Customer, GradePolicy, LookupKind, LookupValue, Role, 
 from portal.rules.customers import normalise_name, phone_digits
 from portal.rules.followups import company_today
 from portal.search import gram_clause, gram_query, indexed_contains
-from portal.forms import bounded_int
+from portal.forms import int_or_none, like_pattern
 
 PAGE_SIZE = 25
 SORTS = ("newest", "name", "next")
@@ -25,14 +25,6 @@ _LIKE_SPECIALS = re.compile(r"([\\%_])")
 
 
 # --- the list -----------------------------------------------------------------------------------
-
-
-def _int_or_none(value) -> int | None:
-    """An id from the query string, or None when it is missing, malformed or out of range."""
-    try:
-        return bounded_int(value)
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -57,10 +49,10 @@ class CustomerFilters:
             q=args.get("q", "").strip()[:100],
             stage=args.get("stage", "") if args.get("stage") in {s.value for s in Stage} else "",
             grade=args.get("grade", "").strip()[:10],
-            owner=_int_or_none(args.get("owner")),
-            department=_int_or_none(args.get("department")),
-            source=_int_or_none(args.get("source")),
-            customer_type=_int_or_none(args.get("type")),
+            owner=int_or_none(args.get("owner")),
+            department=int_or_none(args.get("department")),
+            source=int_or_none(args.get("source")),
+            customer_type=int_or_none(args.get("type")),
             region=args.get("region", "").strip()[:100],
             overdue=args.get("overdue") in {"1", "on", "y"},
             sort=sort if sort in SORTS else "newest",
@@ -102,10 +94,6 @@ def search_terms(q: str) -> list[str]:
     if _PHONE_TERM.fullmatch(text) and any(ch.isdigit() for ch in text):
         return [re.sub(r"\D", "", text)]
     return text.split()
-
-
-def _like_contains(term: str) -> str:
-    return "%" + _LIKE_SPECIALS.sub(r"\\\1", term) + "%"
 
 
 # Only what a row shows, with the owner's name from the same query: plain rows, no N+1 and no
@@ -203,7 +191,7 @@ def _filter_clauses(user, filters: CustomerFilters) -> tuple[tuple[str, ...], di
 
     dialect = db.engine.dialect.name
     for number, term in enumerate(search_terms(filters.q)[:MAX_TERMS]):
-        use(f"term{number}", **{f"term{number}": _like_contains(term)})
+        use(f"term{number}", **{f"term{number}": like_pattern(term)})
         index_query = gram_query(term, dialect)
         if index_query is not None:
             use(f"index{number}", **{f"index{number}": index_query})
@@ -243,7 +231,7 @@ def decode_cursor(sort: str, raw: str | None):
     if not raw:
         return None
     value, _, id_text = raw.rpartition(",") if sort != "newest" else ("", "", raw)
-    customer_id = _int_or_none(id_text)
+    customer_id = int_or_none(id_text)
     if customer_id is None:
         return None
     if sort == "next" and value:

@@ -4,9 +4,10 @@ from decimal import Decimal
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.blueprints.customers.operations import register_customer_reference
 from portal.company_settings import SettingDefinition, register_setting
 from portal.lookups import register_lookup_list
-from portal.models import LOST_REASON, PRODUCT_CATEGORY, Role
+from portal.models import LOST_REASON, PRODUCT_CATEGORY, CustomerLoss, LostOrder, Quote, Role
 from portal.navigation import NavItem, register_nav_item
 
 bp = Blueprint("quotes", __name__)
@@ -24,6 +25,10 @@ register_lookup_list(
     _l("Reasons for lost orders"),
     defaults=("价格", "质量", "交期", "服务", "关系", "付款条件", "需求取消", "其他"),
 )
+
+# A merged customer's quotes and losses move to the customer that stays.
+for _model in (Quote, LostOrder, CustomerLoss):
+    register_customer_reference(_model)
 
 QUOTE_ROLES = frozenset({Role.SALES, Role.HEAD, Role.ADMIN})
 register_nav_item(NavItem("quotes.index", _l("Quotes"), QUOTE_ROLES), before="admin.users")

@@ -1,5 +1,4 @@
 """Quote numbering, the scoped quote list with its totals, and the catalogue search."""
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -11,12 +10,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.access import scope_clause
 from portal.extensions import db
-from portal.forms import bounded_int, parse_decimal
-from portal.models import Competitor, Customer, Product, Quote, QuoteCounter, QuoteLine, QuoteStatus, User
+from portal.forms import date_or_none, decimal_or_none, int_or_none, like_pattern
+from portal.models import (
+    Competitor, Customer, CustomerLoss, Product, Quote, QuoteCounter, QuoteLine, QuoteStatus, Stage, User,
+)
 from portal.rules.quotes import EXPIRED, OPEN_STATUSES
 
 PAGE_SIZE = 25
-_LIKE_SPECIALS = re.compile(r"([\\%_])")
 
 
 def take_quote_sequence(year: int) -> int:
@@ -46,31 +46,6 @@ def status_condition(status: str, today: date):
     return Quote.status == status
 
 
-def _like(text: str) -> str:
-    return "%" + _LIKE_SPECIALS.sub(r"\\\1", text) + "%"
-
-
-def _int_or_none(value):
-    try:
-        return bounded_int(value)
-    except ValueError:
-        return None
-
-
-def _decimal_or_none(value):
-    try:
-        return parse_decimal(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _date_or_none(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @dataclass
 class QuoteFilters:
     """The list's filters from the query string; a malformed value is ignored, never an error."""
@@ -91,13 +66,13 @@ class QuoteFilters:
         return cls(
             status=status if status in {s.value for s in QuoteStatus} else "",
             q=unicodedata.normalize("NFKC", args.get("q", "")).strip()[:100],
-            owner=_int_or_none(args.get("owner")),
-            customer=_int_or_none(args.get("customer")),
-            product=_int_or_none(args.get("product")),
-            date_from=_date_or_none(args.get("from")),
-            date_to=_date_or_none(args.get("to")),
-            amount_min=_decimal_or_none(args.get("min")),
-            amount_max=_decimal_or_none(args.get("max")),
+            owner=int_or_none(args.get("owner")),
+            customer=int_or_none(args.get("customer")),
+            product=int_or_none(args.get("product")),
+            date_from=date_or_none(args.get("from")),
+            date_to=date_or_none(args.get("to")),
+            amount_min=decimal_or_none(args.get("min")),
+            amount_max=decimal_or_none(args.get("max")),
         )
 
     def as_args(self) -> dict:
@@ -115,8 +90,8 @@ def _conditions(user, filters: QuoteFilters, today: date) -> list:
     if filters.status:
         conditions.append(status_condition(filters.status, today))
     if filters.q:
-        term = _like(filters.q.lower())
-        conditions.append(or_(func.lower(Quote.number).like(term, escape="\\"), Customer.name.like(_like(filters.q), escape="\\")))
+        term = like_pattern(filters.q.lower())
+        conditions.append(or_(func.lower(Quote.number).like(term, escape="\\"), Customer.name.like(like_pattern(filters.q), escape="\\")))
     if filters.owner:
         conditions.append(Quote.owner_id == filters.owner)
     if filters.customer:
@@ -177,7 +152,7 @@ def search_products(q: str, *, include_inactive: bool = False, limit: int = 200)
         stmt = stmt.where(Product.active.is_(True))
     text = unicodedata.normalize("NFKC", q or "").lower().strip()
     for word in text.split()[:5]:
-        stmt = stmt.where(Product.search_text.like(_like(word), escape="\\"))
+        stmt = stmt.where(Product.search_text.like(like_pattern(word), escape="\\"))
     return list(db.session.scalars(stmt.order_by(Product.code).limit(limit)))
 
 
@@ -223,3 +198,13 @@ def merged_target(competitor: Competitor) -> Competitor:
         competitor = competitor.merged_into
     return competitor
 
+
+
+def sign_customer(customer: Customer, day: date) -> None:
+    """The customer bought (a won quote, a signed contract): its stage becomes 成交, and a lost
+    customer is regained on ``day`` (the loss stays in the history)."""
+    customer.stage = Stage.SIGNED.value
+    for loss in db.session.scalars(select(CustomerLoss).where(
+        CustomerLoss.customer_id == customer.id, CustomerLoss.regained_on.is_(None)
+    )):
+        loss.regained_on = day

@@ -21,6 +21,7 @@ from portal.blueprints.quotes.queries import (
     competitor_for,
     list_quotes,
     search_products,
+    sign_customer,
     take_quote_sequence,
 )
 from portal.company_settings import get_setting
@@ -35,15 +36,14 @@ from portal.models import (
     QUOTE_STATUS_LABELS,
     Competitor,
     Customer,
-    CustomerLoss,
     LostOrder,
     Product,
     Quote,
     QuoteLine,
     Role,
-    Stage,
     User,
 )
+from portal.panels import panels_for
 from portal.printing import pdf_response
 from portal.rendering import form_status, render_page_or_fragment, wants_fragment
 from portal.rules.followups import company_today
@@ -249,6 +249,8 @@ def _quote_context(quote: Quote, line_form=None, editing=None, edit_form=None) -
         "lost_order": db.session.scalar(select(LostOrder).where(LostOrder.quote_id == quote.id)),
         "confirm": ConfirmForm(),
         "capitals": amount_in_chinese_capitals(quote.amount_gross),
+        # Other areas' sections (the contract made from a won quote).
+        "panels": panels_for("quote", quote, current_user),
     }
 
 
@@ -446,12 +448,7 @@ def won(quote_id: int):
     if form.validate_on_submit():
         quote.status = WON
         quote.decided_on = form.decided_on.data
-        quote.customer.stage = Stage.SIGNED.value
-        # A lost customer who buys again is regained (the loss stays in the history).
-        for loss in db.session.scalars(select(CustomerLoss).where(
-            CustomerLoss.customer_id == quote.customer_id, CustomerLoss.regained_on.is_(None)
-        )):
-            loss.regained_on = quote.decided_on
+        sign_customer(quote.customer, quote.decided_on)
         db.session.commit()
         flash(_("Quote %(number)s won.", number=quote.number), "success")
         return redirect(url_for("quotes.detail", quote_id=quote.id), 303)

@@ -1,0 +1,98 @@
+"""My day: deliveries and instalments due within 7 days, and overdue ones — the owner's, or the
+department's for a head."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.access import Area, can_see_area, scope_clause
+from portal.extensions import db
+from portal.models import Contract, Customer, Delivery, Instalment
+from portal.reminders import ReminderSection, register_reminders
+from portal.rules.contracts import CANCELLED, delivery_number
+from portal.rules.followups import company_today
+
+WINDOW_DAYS = 7
+LIMIT = 50
+
+
+@dataclass
+class DueInstalment:
+    contract_id: int
+    contract_number: str
+    customer_name: str
+    due_on: date
+    open_amount: Decimal
+
+
+def open_instalments(user, since: date | None, until: date, limit: int = LIMIT) -> list[DueInstalment]:
+    """Instalments due from ``since`` (or any time) to ``until`` that payments do not cover yet, oldest first.
+
+    Payments cover instalments oldest due date first, so an instalment is open when the running
+    total of the plan up to and including it exceeds the amount received; what is open of it is
+    min(its amount, running total − received). One statement with a window function.
+    """
+    running = func.sum(Instalment.amount).over(
+        partition_by=Instalment.contract_id, order_by=(Instalment.due_on, Instalment.position, Instalment.id)
+    )
+    plan = (
+        select(Instalment.contract_id, Instalment.due_on, Instalment.amount, running.label("running"))
+        .join(Contract, Contract.id == Instalment.contract_id)
+        .where(
+            Instalment.archived_at.is_(None), Contract.archived_at.is_(None), Contract.status != CANCELLED,
+            Contract.amount_received < Contract.amount_gross, scope_clause(Contract, user),
+        )
+        .subquery()
+    )
+    stmt = (
+        select(plan.c.contract_id, Contract.number, Customer.name, plan.c.due_on, plan.c.amount, plan.c.running,
+               Contract.amount_received)
+        .join(Contract, Contract.id == plan.c.contract_id)
+        .join(Customer, Customer.id == Contract.customer_id)
+        .where(plan.c.running > Contract.amount_received, plan.c.due_on <= until)
+    )
+    if since is not None:
+        stmt = stmt.where(plan.c.due_on >= since)
+    rows = db.session.execute(stmt.order_by(plan.c.due_on, plan.c.contract_id).limit(limit)).all()
+    return [
+        DueInstalment(row[0], row[1], row[2], row[3], min(Decimal(row[4]), Decimal(row[5]) - Decimal(row[6])))
+        for row in rows
+    ]
+
+
+def open_deliveries(user, since: date | None, until: date, limit: int = LIMIT) -> list:
+    """Deliveries planned from ``since`` (or any time) to ``until`` and not delivered yet."""
+    stmt = (
+        select(Delivery.id, Delivery.contract_id, Delivery.sequence, Delivery.planned_on, Contract.number, Customer.name)
+        .join(Contract, Contract.id == Delivery.contract_id)
+        .join(Customer, Customer.id == Delivery.customer_id)
+        .where(Delivery.archived_at.is_(None), Delivery.delivered_on.is_(None), Delivery.planned_on <= until,
+               Contract.status != CANCELLED, scope_clause(Delivery, user))
+    )
+    if since is not None:
+        stmt = stmt.where(Delivery.planned_on >= since)
+    return db.session.execute(stmt.order_by(Delivery.planned_on, Delivery.id).limit(limit)).all()
+
+
+def contract_reminders(user, today: date) -> dict:
+    """Open instalments and undelivered deliveries: overdue (due before today) and due today …
+    today + 7 days, in the user's scope (the owner's own, a head's department)."""
+    until = today + timedelta(days=WINDOW_DAYS)
+    yesterday = today - timedelta(days=1)
+    return {
+        "overdue_instalments": open_instalments(user, None, yesterday),
+        "due_instalments": open_instalments(user, today, until),
+        "overdue_deliveries": open_deliveries(user, None, yesterday),
+        "due_deliveries": open_deliveries(user, today, until),
+        "delivery_number": delivery_number,
+        "today": today,
+    }
+
+
+@register_reminders
+def contracts_section(user) -> ReminderSection | None:
+    if not can_see_area(user, Area.CUSTOMER_DATA):
+        return None
+    return ReminderSection(_("Payments and deliveries"), "contracts/_reminders.html", contract_reminders(user, company_today()), order=16)
