@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bench import words
+from bench.generate_contracts import build_contracts
 from bench.generate_quotes import build_quotes
 from portal.models import (
     Competitor,
@@ -61,14 +62,15 @@ class Size:
     customers: int
     follow_ups: int
     quotes: int
+    contracts: int
     # salespeople per department
     departments: tuple[int, ...]
 
 
 SIZES = {
-    "small": Size(customers=300, follow_ups=3_000, quotes=600, departments=(3, 2)),
-    "medium": Size(customers=10_000, follow_ups=100_000, quotes=20_000, departments=(10, 10)),
-    "large": Size(customers=100_000, follow_ups=1_000_000, quotes=200_000, departments=(15, 15, 15, 15)),
+    "small": Size(customers=300, follow_ups=3_000, quotes=600, contracts=150, departments=(3, 2)),
+    "medium": Size(customers=10_000, follow_ups=100_000, quotes=20_000, contracts=6_000, departments=(10, 10)),
+    "large": Size(customers=100_000, follow_ups=1_000_000, quotes=200_000, contracts=60_000, departments=(15, 15, 15, 15)),
 }
 DEPARTMENT_NAMES = ["水果部", "蔬菜部", "干货部", "冻品部", "粮油部", "调料部"]
 STAGE_WEIGHTS = {Stage.POTENTIAL.value: 30, Stage.INTENDED.value: 40, Stage.SIGNED.value: 20, Stage.LOST.value: 10}
@@ -118,6 +120,7 @@ class _Builder:
         self._customers_and_contacts()
         self._follow_ups()
         build_quotes(self, self.shape.quotes)
+        build_contracts(self, self.shape.contracts)
         facts.update(focus_customer_id=self.focus_id, search_term=words.TRADE_WORDS[0])
         return facts
 

@@ -5,6 +5,7 @@ htmx 2 sends ``HX-Request`` on boosted navigation and history restores too, so a
 the request targets the element the fragment fills.
 """
 from datetime import datetime
+from decimal import Decimal
 
 from flask import make_response, render_template, request
 from flask_babel import to_user_timezone
@@ -61,4 +62,4 @@ def quantity(value) -> str:
     """A quantity without trailing zeros (10, 2.5, 0.125); blank for None."""
     if value is None:
         return ""
-    return format(value.normalize(), "f")
+    return format(Decimal(value).normalize(), "f")

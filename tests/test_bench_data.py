@@ -65,3 +65,18 @@ def test_same_seed_same_data_and_only_into_an_empty_database():
     _empty()
     generate("small", db.engine, seed=7)
     assert db.session.execute(rows).all() == first
+
+
+def test_contracts_are_consistent():
+    from bench.generate_contracts import FOCUS_CONTRACTS
+    from portal.models import Contract, Instalment, Payment
+
+    facts = generate("small", db.engine)
+    assert _count(Contract) == SIZES["small"].contracts + FOCUS_CONTRACTS
+    assert _count(Contract, Contract.customer_id == facts["focus_customer_id"]) >= FOCUS_CONTRACTS
+    planned = dict(db.session.execute(select(Instalment.contract_id, func.sum(Instalment.amount)).group_by(Instalment.contract_id)).all())
+    paid = dict(db.session.execute(select(Payment.contract_id, func.sum(Payment.amount)).group_by(Payment.contract_id)).all())
+    for contract in db.session.scalars(select(Contract)):
+        assert planned[contract.id] == contract.amount_gross
+        assert paid.get(contract.id, 0) == contract.amount_received <= contract.amount_gross
+    assert 1.5 < _count(Payment) / _count(Contract) < 3.5

@@ -194,3 +194,69 @@ def test_a_head_opens_the_lost_order_analysis_and_drills_down_from_a_bar(served_
     assert page.locator("table tbody tr").count() > 0
     assert problems == []
     page.close()
+
+
+def test_a_won_quote_becomes_a_contract_with_a_plan_a_payment_and_a_delivery(served_portal, browser):
+    """A salesperson wins a quote, creates the contract from it, plans two instalments, records the
+    first payment and plans a delivery, then opens its delivery note."""
+    from portal.models import Contract, Delivery, Instalment, Payment
+
+    base_url = served_portal["url"]
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    _log_in(page, base_url, "liu.yang")
+    with served_portal["app"].app_context():
+        customer_id = db.session.scalar(select(Customer.id).where(Customer.name == "海底捞火锅(福田店)"))
+    page.goto(f"{base_url}/quotes/new/{customer_id}")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base_url}/quotes/*")
+    page.select_option("#quote-lines select[name=product_id]", label=next(
+        option for option in page.locator("#quote-lines select[name=product_id] option").all_inner_texts() if option.startswith("SG-002")
+    ))
+    page.fill("#quote-lines input[name=quantity]", "10")
+    page.click("#quote-lines button[type=submit].primary")
+    page.locator("#quote-lines tbody tr").first.wait_for(timeout=10_000)
+    page.click("form[action$='/send'] button")
+    page.wait_for_load_state()
+    page.click("a[href$='/won']")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    # 10 × 98.00 = 980.00; 13 % tax 127.40; 1,107.40 with tax.
+    page.click("a[href$='/contract']")
+    page.fill("input[name=usage]", "门店零售")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base_url}/contracts/*")
+    contract_url = page.url.split("#")[0]
+    assert "1,107.40" in page.locator("#contract-lines .totals").inner_text()
+    page.click("a[href$='/plan']")
+    page.fill("input[name='instalments-0-amount']", "300.00")
+    page.fill("input[name='instalments-1-due_on']", "2099-01-31")
+    page.fill("input[name='instalments-1-amount']", "807.40")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{contract_url}#payments")
+    page.click("a[href$='/payments/new']")
+    page.fill("input[name=amount]", "300")
+    page.select_option("select[name=method]", "transfer")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{contract_url}#payments")
+    assert "部分付款" in page.locator("h1").inner_text()
+    page.click("a[href$='/deliveries/new']")
+    page.fill("input[name=new_address]", "深圳市福田区福华路 88 号")
+    page.select_option("select[name=address_choice]", "0")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{contract_url}#deliveries")
+    with page.expect_navigation():
+        page.click("#deliveries a[href$='/note']")
+    assert "送货单" in page.content() and "深圳市福田区福华路 88 号" in page.content()
+    assert problems == []
+    with served_portal["app"].app_context():
+        contract = db.session.scalar(select(Contract).where(Contract.customer_id == customer_id).order_by(Contract.id.desc()))
+        assert contract.quote_id is not None and contract.amount_gross == Decimal("1107.40") and contract.usage == "门店零售"
+        plan = db.session.scalars(select(Instalment.amount).where(Instalment.contract_id == contract.id, Instalment.archived_at.is_(None))).all()
+        assert sorted(plan) == [Decimal("300.00"), Decimal("807.40")]
+        assert db.session.scalar(select(Payment.amount).where(Payment.contract_id == contract.id)) == Decimal("300.00")
+        assert contract.amount_received == Decimal("300.00")
+        delivery = db.session.scalar(select(Delivery).where(Delivery.contract_id == contract.id))
+        assert delivery.address == "深圳市福田区福华路 88 号" and delivery.lines[0].quantity == Decimal("10.000")
+    page.close()

@@ -38,3 +38,23 @@ def test_catalog_placeholders_match():
         catalog = read_po(handle)
     problems = [(message.id, [str(error) for error in errors]) for message, errors in catalog.check()]
     assert problems == []
+
+
+def test_translations_format_like_their_source():
+    """Templates always %-format a message, so a translation with a stray % (like "回款 %") breaks
+    the page while its English source works."""
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle)
+    broken = []
+    for message in catalog:
+        if not message.id or message.pluralizable:
+            continue
+        try:
+            message.id % {}
+        except (ValueError, KeyError, TypeError):
+            continue  # takes variables: checked by the placeholder test
+        try:
+            message.string % {}
+        except (ValueError, KeyError, TypeError):
+            broken.append(message.id)
+    assert broken == []

@@ -55,13 +55,16 @@ class InstalmentRow(Form):
     amount = BoundedDecimalField(_l("Amount"), maximum=MAX_PRICE,
                                  validators=[Optional(), NumberRange(min=Decimal("0.01"), message=_l("An instalment must be more than zero."))])
 
-    def validate_due_on(self, field):
-        if field.data is None and self.amount.data is not None:
-            raise ValidationError(_l("Enter the due date."))
-
-    def validate_amount(self, field):
-        if field.data is None and self.due_on.data is not None and not field.errors:
-            raise ValidationError(_l("Enter the amount."))
+    def validate(self, extra_validators=None):
+        # Optional() ends a field's chain when it is empty, so "both or neither" is checked here.
+        valid = super().validate(extra_validators)
+        if self.due_on.data is None and not self.due_on.errors and self.amount.data is not None:
+            self.due_on.errors = [_l("Enter the due date.")]
+            valid = False
+        if self.amount.data is None and not self.amount.errors and self.due_on.data is not None:
+            self.amount.errors = [_l("Enter the amount.")]
+            valid = False
+        return valid
 
 
 class PlanForm(FlaskForm):
