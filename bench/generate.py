@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bench import words
-from bench.generate_contracts import build_contracts
+from bench.generate_contracts import build_contracts, build_targets
 from bench.generate_quotes import build_quotes
 from portal.models import (
     Competitor,
@@ -121,6 +121,7 @@ class _Builder:
         self._follow_ups()
         build_quotes(self, self.shape.quotes)
         build_contracts(self, self.shape.contracts)
+        build_targets(self)
         facts.update(focus_customer_id=self.focus_id, search_term=words.TRADE_WORDS[0])
         return facts
 
@@ -184,6 +185,7 @@ class _Builder:
         self.focus_owner_id = next(user_id for user_id, department_id in self.sales if department_id == biggest)
         return {
             "admin": "admin",
+            "hr": "hr",
             "head": f"head{biggest}",
             "sales": f"sales{biggest}.01",
             "department_salespeople": self.shape.departments[biggest - 1],

@@ -136,3 +136,22 @@ def build_contracts(builder, count: int) -> None:
             flush()
     flush()
     builder._insert(ContractCounter.__table__, [{"year": year, "last_number": last} for year, last in sequences.items()])
+
+
+def build_targets(builder) -> None:
+    """A monthly target for every salesperson over the last 24 months and the rest of this year."""
+    from portal.models import SalesTarget
+
+    rng, today = builder.rng, builder.today
+    months, year, month = [], today.year - 2, today.month
+    while (year, month) <= (today.year, 12):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    stamp = builder._stamp(builder.now)
+    rows, target_id = [], 0
+    for user_id, _department_id in builder.sales:
+        base = Decimal(rng.choice((200_000, 300_000, 400_000)))
+        for year, month in months:
+            target_id += 1
+            rows.append({"id": target_id, "user_id": user_id, "year": year, "month": month, "amount": base, **stamp})
+    builder._insert(SalesTarget.__table__, rows)

@@ -12,6 +12,7 @@ import io
 import html
 import math
 import re
+from datetime import date
 import statistics
 import time
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ LIMITS = {
     "analysis_ms": 1500.0,
     "analysis_over_sql": 2.0,
     "export_extra_peak_mb": 50.0,
+    "sheet_xlsx_ms": 1000.0,
 }
 REPEAT = {"request": 50, "baseline": 50, "query": 60}
 WARMUP = 3
@@ -338,6 +340,12 @@ class Bench:
     def lost_analysis(self) -> None:
         _lost_analysis_scenario(self)
 
+    def contracts(self) -> None:
+        _contract_scenarios(self)
+
+    def performance(self) -> None:
+        _performance_scenarios(self)
+
     def customer_page(self) -> None:
         from flask import url_for
 
@@ -545,46 +553,98 @@ def _quote_scenarios(bench) -> None:
     bench.request_figures("quote_page.sales.page", "sales", url, None, LIMITS["page_ms"])
 
 
+def _against_its_sql(bench, name: str, role: str, url: str, headers, markers: tuple[str, ...], limit_ms: float,
+                     ratio_limit: float | None, scanned_table: str | None = None) -> None:
+    """A page's (or fragment's) p95 against the time its statements that read ``markers`` take when
+    sent straight to the database driver (the SQL alone, without ORM, figures or template); on
+    SQLite, the plans of those statements are checked for a full scan of ``scanned_table``."""
+    page = bench.request_figures(name, role, url, headers, limit_ms)
+    with bench.statements.recording() as recorder:
+        bench.get(role, url, headers)
+    statements = [(sql, params) for sql, params in recorder.with_parameters if any(marker in sql for marker in markers)]
+    with bench.app.app_context():
+        connection = bench.db.engine.raw_connection()
+        try:
+            def run_sql():
+                cursor = connection.cursor()
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+                cursor.close()
+
+            sql_ms = p95(timed(run_sql, bench.count("query")))
+            scans = 0
+            if scanned_table and bench.db.engine.dialect.name == "sqlite":
+                cursor = connection.cursor()
+                for sql, params in statements:
+                    plan = " | ".join(str(row[-1]) for row in cursor.execute("EXPLAIN QUERY PLAN " + sql, params))
+                    scans += f"SCAN {scanned_table}" in plan
+                cursor.close()
+        finally:
+            connection.close()
+    bench.add(f"{name}.sql_p95", sql_ms, "ms")
+    bench.add(f"{name}.over_sql", page["p95"] / sql_ms, "ratio", ratio_limit)
+    if scanned_table:
+        bench.add(f"{name}.{scanned_table}_full_scans", scans, "statements", 0)
+
+
 def _lost_analysis_scenario(bench) -> None:
     """The lost-order analysis of the quarter and of the year, for the head of the biggest
-    department and for the administrator (all departments): the page's p95 against the time its
-    aggregate statements take when sent straight to the database driver (the SQL alone, without
-    ORM, figures or template), and, on SQLite, the plans of those statements checked for a full
-    scan of the quote lines."""
+    department and for the administrator (all departments), against its aggregate statements;
+    no statement scans the quote lines in full."""
     from flask import url_for
 
     for role in ("head", "admin"):
         for kind in ("quarter", "year"):
             with bench.app.test_request_context():
                 url = url_for("lost.analysis", kind=kind)
-            name = f"lost_analysis.{role}.{kind}"
-            page = bench.request_figures(f"{name}.page", role, url, None, LIMITS["analysis_ms"])
-            with bench.statements.recording() as recorder:
-                bench.get(role, url)
-            aggregates = [(sql, params) for sql, params in recorder.with_parameters if "FROM lost_orders" in sql or "FROM quotes" in sql]
-            with bench.app.app_context():
-                connection = bench.db.engine.raw_connection()
-                try:
-                    def run_sql():
-                        cursor = connection.cursor()
-                        for sql, params in aggregates:
-                            cursor.execute(sql, params)
-                            cursor.fetchall()
-                        cursor.close()
+            _against_its_sql(bench, f"lost_analysis.{role}.{kind}.page", role, url, None, ("FROM lost_orders", "FROM quotes"),
+                             LIMITS["analysis_ms"], LIMITS["analysis_over_sql"], "quote_lines")
 
-                    sql_ms = p95(timed(run_sql, bench.count("query")))
-                    scans = 0
-                    if bench.db.engine.dialect.name == "sqlite":
-                        cursor = connection.cursor()
-                        for sql, params in aggregates:
-                            plan = " | ".join(str(row[-1]) for row in cursor.execute("EXPLAIN QUERY PLAN " + sql, params))
-                            scans += "SCAN quote_lines" in plan
-                        cursor.close()
-                finally:
-                    connection.close()
-            bench.add(f"{name}.sql_p95", sql_ms, "ms")
-            bench.add(f"{name}.page_over_sql", page["p95"] / sql_ms, "ratio", LIMITS["analysis_over_sql"])
-            bench.add(f"{name}.quote_line_full_scans", scans, "statements", 0)
+
+def _contract_scenarios(bench) -> None:
+    """The contract list as an htmx fragment with each row's payment status and the totals of the
+    filter (first page, overdue, partly paid, signed this year) for a salesperson, the head and
+    the administrator, against its own statements; the payments and deliveries lists; and the
+    focus customer's page, whose purchase history sums its contracts."""
+    from flask import url_for
+
+    variants = {"first": {}, "overdue": {"payment": "overdue"}, "partly_paid": {"payment": "partly_paid"},
+                "this_year": {"from": f"{date.today().year}-01-01"}}
+    rows = {"HX-Request": "true", "HX-Target": "contract-rows"}
+    for role in ("sales", "head", "admin"):
+        for variant, args in variants.items():
+            with bench.app.test_request_context():
+                url = url_for("contracts.index", **args)
+            # The list's own statements are reported beside it; a request's fixed cost (session,
+            # template) outweighs them, so the target is the fragment's time, not a ratio.
+            _against_its_sql(bench, f"contracts.{role}.{variant}.fragment", role, url, rows, ("FROM contracts",),
+                             LIMITS["fragment_ms"], None)
+    for endpoint, target in (("contracts.payments", "payment-rows"), ("contracts.deliveries", "delivery-rows")):
+        with bench.app.test_request_context():
+            url = url_for(endpoint)
+        bench.request_figures(f"{endpoint}.admin.fragment", "admin", url, {"HX-Request": "true", "HX-Target": target}, LIMITS["fragment_ms"])
+    with bench.app.test_request_context():
+        url = url_for("customers.detail", customer_id=bench.facts["focus_customer_id"])
+    bench.request_figures("contracts.customer_page.sales.page", "sales", url, None, LIMITS["page_ms"])
+
+
+def _performance_scenarios(bench) -> None:
+    """The team page of the biggest department's head and the whole company's performance sheet
+    (page as HR, workbook as HR), each against its own aggregate statements sent straight to the
+    driver; the workbook's time on its own target."""
+    from flask import url_for
+
+    markers = ("FROM customers", "FROM follow_ups", "FROM quotes", "FROM contracts", "FROM payments", "FROM sales_targets")
+    with bench.app.test_request_context():
+        team_url = url_for("performance.index")
+        sheet_url = url_for("performance.sheet")
+        workbook_url = url_for("performance.sheet_export")
+    _against_its_sql(bench, "performance.head.team.page", "head", team_url, None, markers,
+                     LIMITS["analysis_ms"], LIMITS["analysis_over_sql"])
+    _against_its_sql(bench, "performance.hr.sheet.page", "hr", sheet_url, None, markers,
+                     LIMITS["analysis_ms"], LIMITS["analysis_over_sql"])
+    bench.request_figures("performance.hr.sheet.xlsx", "hr", workbook_url, None, LIMITS["sheet_xlsx_ms"])
 
 
 def _export_scenario(bench) -> None:
@@ -646,7 +706,7 @@ def _export_scenario(bench) -> None:
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
     """Every figure of one run (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.export):
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.export):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)

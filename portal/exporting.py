@@ -114,17 +114,19 @@ def xlsx_response(list_name, columns: list[Column], rows: Iterable):
     return write_sheets_response(list_name, [(list_name, columns, rows)])
 
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def write_sheets_response(list_name, sheets):
     """The download of a workbook of several sheets (see ``write_sheets``) as ``<name>-<date>.xlsx``."""
     buffer = io.BytesIO()
     write_sheets(buffer, sheets)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=f"{list_name}-{company_today().isoformat()}.xlsx",
-    )
+    return xlsx_file_response(buffer.getvalue(), f"{list_name}-{company_today().isoformat()}.xlsx")
+
+
+def xlsx_file_response(data: bytes, filename: str):
+    """A finished workbook (a formatted report built by its area) as a download named ``filename``."""
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
 def keyset_rows(fetch_page, page_size: int = 1000):

@@ -260,3 +260,35 @@ def test_a_won_quote_becomes_a_contract_with_a_plan_a_payment_and_a_delivery(ser
         delivery = db.session.scalar(select(Delivery).where(Delivery.contract_id == contract.id))
         assert delivery.address == "深圳市福田区福华路 88 号" and delivery.lines[0].quantity == Decimal("10.000")
     page.close()
+
+
+def test_hr_downloads_the_performance_sheet(served_portal, browser):
+    """HR lands on the performance pages after logging in, opens the sheet and downloads the
+    workbook: a summary and one worksheet per department, no customer names."""
+    import io
+
+    from openpyxl import load_workbook
+
+    base_url = served_portal["url"]
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    _log_in(page, base_url, "hr.wang")
+    assert page.url.rstrip("/").endswith("/performance")
+    page.click("a[href^='/performance/sheet']")
+    page.wait_for_url(f"{base_url}/performance/sheet**")
+    assert "水果部" in page.content()
+    with page.expect_download() as download_info:
+        page.click("a[href^='/performance/sheet.xlsx']")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    with open(download.path(), "rb") as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
+    assert len(book.sheetnames) >= 3 and "水果部" in book.sheetnames
+    with served_portal["app"].app_context():
+        names = set(db.session.scalars(select(Customer.name)))
+    text = " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
+    assert not any(name in text for name in names)
+    assert problems == []
+    context.close()

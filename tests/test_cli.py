@@ -54,6 +54,7 @@ def test_seed_demo_fills_an_empty_database_once(cli):
     roles = {user.role for user in db.session.scalars(select(User))}
     assert roles == {"sales", "head", "hr", "admin"}
     assert User.by_username("liu.yang").check_password("demo-pass-1")
+    _demo_has_contracts_in_every_state_and_targets()
     again = cli.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "empty database" in again.output
 
@@ -74,3 +75,20 @@ def test_backup_writes_a_consistent_copy(app, cli, make_user):
         assert copy.execute("SELECT username FROM users").fetchall() == [("boss",)]
     finally:
         copy.close()
+
+
+def _demo_has_contracts_in_every_state_and_targets():
+    """Contracts from won quotes, fully and partly paid, overdue and unpaid; deliveries done, late and
+    coming; monthly targets for the performance pages."""
+    from portal.blueprints.contracts.queries import ContractFilters, list_contracts
+    from portal.models import Contract, Delivery, SalesTarget
+    from portal.rules.followups import company_today
+
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
+    today = company_today()
+    for status in ("paid", "partly_paid", "overdue"):
+        assert list_contracts(admin, ContractFilters(payment=status), None, today).count > 0, status
+    assert db.session.scalar(select(Contract).where(Contract.quote_id.is_(None))) is None
+    deliveries = db.session.scalars(select(Delivery)).all()
+    assert any(d.delivered_on for d in deliveries) and any(d.delivered_on is None and d.planned_on < today for d in deliveries)
+    assert db.session.scalar(select(SalesTarget).limit(1)) is not None

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.quotes import bp as quotes_bp
     from portal.blueprints.lost import bp as lost_bp
     from portal.blueprints.contracts import bp as contracts_bp
+    from portal.blueprints.performance import bp as performance_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -30,3 +31,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(quotes_bp)
     app.register_blueprint(lost_bp)
     app.register_blueprint(contracts_bp)
+    app.register_blueprint(performance_bp)

@@ -26,6 +26,7 @@ from portal.models.contracts import (
     Instalment,
     Payment,
 )
+from portal.models.performance import SalesTarget
 from portal.models.quotes import (
     LOST_REASON,
     PRODUCT_CATEGORY,
@@ -76,6 +77,7 @@ __all__ = [
     "LookupValue",
     "Role",
     "STAGE_LABELS",
+    "SalesTarget",
     "Stage",
     "User",
 ]

@@ -13,58 +13,10 @@ from decimal import Decimal
 from sqlalchemy import and_, case, distinct, func, literal, or_, select
 
 from portal.extensions import db
+from portal.rules.periods import PERIOD_KINDS, Period, month_period, months_of, quarter_period, year_period  # noqa: F401
 from portal.models import Competitor, LookupValue, LostOrder, Product, Quote, QuoteLine, User
 
-PERIOD_KINDS = ("month", "quarter", "year", "custom")
 DIMENSIONS = ("reason", "competitor", "salesperson", "product", "category", "month")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # included
-    kind: str = "custom"
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> "Period":
-        """The period just before: the previous month, quarter or year; for a custom period the
-        same number of days ending the day before it starts."""
-        if self.kind == "month":
-            return month_period(self.start - timedelta(days=1))
-        if self.kind == "quarter":
-            return quarter_period(self.start - timedelta(days=1))
-        if self.kind == "year":
-            return year_period(self.start.year - 1)
-        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1), "custom")
-
-
-def month_period(day: date) -> Period:
-    start = day.replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return Period(start, following - timedelta(days=1), "month")
-
-
-def quarter_period(day: date) -> Period:
-    first_month = (day.month - 1) // 3 * 3 + 1
-    start = date(day.year, first_month, 1)
-    last_month_start = date(day.year, first_month + 2, 1)
-    return Period(start, month_period(last_month_start).end, "quarter")
-
-
-def year_period(year: int) -> Period:
-    return Period(date(year, 1, 1), date(year, 12, 31), "year")
-
-
-def months_of(period: Period) -> list[str]:
-    """The ``YYYY-MM`` keys of every month the period touches, in order."""
-    keys, day = [], period.start.replace(day=1)
-    while day <= period.end:
-        keys.append(day.strftime("%Y-%m"))
-        day = (day + timedelta(days=32)).replace(day=1)
-    return keys
 
 
 def _month_key(column):

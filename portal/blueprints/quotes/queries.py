@@ -59,6 +59,9 @@ class QuoteFilters:
     date_to: date | None = None
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
+    # Quotes decided (won or lost) in a period: the performance pages drill down with these.
+    decided_from: date | None = None
+    decided_to: date | None = None
 
     @classmethod
     def from_args(cls, args) -> "QuoteFilters":
@@ -73,6 +76,8 @@ class QuoteFilters:
             date_to=date_or_none(args.get("to")),
             amount_min=decimal_or_none(args.get("min")),
             amount_max=decimal_or_none(args.get("max")),
+            decided_from=date_or_none(args.get("decided_from")),
+            decided_to=date_or_none(args.get("decided_to")),
         )
 
     def as_args(self) -> dict:
@@ -81,6 +86,8 @@ class QuoteFilters:
             "product": self.product, "from": self.date_from.isoformat() if self.date_from else None,
             "to": self.date_to.isoformat() if self.date_to else None,
             "min": self.amount_min, "max": self.amount_max,
+            "decided_from": self.decided_from.isoformat() if self.decided_from else None,
+            "decided_to": self.decided_to.isoformat() if self.decided_to else None,
         }
         return {key: value for key, value in values.items() if value not in (None, "")}
 
@@ -108,6 +115,10 @@ def _conditions(user, filters: QuoteFilters, today: date) -> list:
         conditions.append(Quote.amount_gross >= filters.amount_min)
     if filters.amount_max is not None:
         conditions.append(Quote.amount_gross <= filters.amount_max)
+    if filters.decided_from:
+        conditions.append(Quote.decided_on >= filters.decided_from)
+    if filters.decided_to:
+        conditions.append(Quote.decided_on <= filters.decided_to)
     return conditions
 
 

@@ -1,0 +1,222 @@
+"""Performance views: my performance (salesperson), the team with its ranking (head), all
+departments (administrator, HR), monthly targets, and the performance sheets with their workbook."""
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.access import login_required, roles_required
+from portal.blueprints.performance import bp
+from portal.blueprints.performance.sheets import sheet_workbook
+from portal.charts import line_chart
+from portal.company_settings import get_setting
+from portal.exporting import xlsx_file_response
+from portal.database import utcnow
+from portal.extensions import db
+from portal.forms import ConfirmForm, parse_decimal
+from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, User
+from portal.periods import PeriodFilters
+from portal.rendering import money
+from portal.rules.followups import company_today
+from portal.rules.performance import Metrics, monthly_trend, salesperson_metrics, total_of
+from portal.rules.periods import ALL_PERIOD_KINDS, month_period
+
+SHEET_ROLES = (Role.HR.value, Role.HEAD.value, Role.ADMIN.value)
+TARGET_ROLES = (Role.HEAD.value, Role.ADMIN.value)
+MAX_TARGET = Decimal("9999999999.99")
+MAX_YEARS = 5
+
+
+def _filters() -> PeriodFilters:
+    """The period asked for; a head sees their own department only, a salesperson only themselves."""
+    filters = PeriodFilters.from_args(request.args, company_today(), kinds=ALL_PERIOD_KINDS, max_years=MAX_YEARS)
+    if current_user.role == Role.HEAD:
+        if filters.department not in (None, current_user.department_id):
+            abort(404)
+        filters.department = current_user.department_id
+    elif current_user.role == Role.SALES:
+        filters.department = None
+    elif filters.department is not None and db.session.get(Department, filters.department) is None:
+        abort(404)
+    return filters
+
+
+def salespeople(department_id: int | None = None) -> list[User]:
+    """People whose figures count: salespeople and heads with a department, active or not (a person
+    who left still has the period's results), by department and name."""
+    stmt = select(User).where(User.role.in_([Role.SALES.value, Role.HEAD.value]), User.department_id.is_not(None))
+    if department_id is not None:
+        stmt = stmt.where(User.department_id == department_id)
+    return list(db.session.scalars(stmt.order_by(User.department_id, User.display_name, User.id)))
+
+
+def _departments(department_id: int | None = None) -> list[Department]:
+    stmt = select(Department).where(Department.archived_at.is_(None))
+    if department_id is not None:
+        stmt = stmt.where(Department.id == department_id)
+    return list(db.session.scalars(stmt.order_by(Department.name)))
+
+
+def _trend_charts(user_ids: list[int], period) -> dict:
+    """Deal amount and close rate over the 12 months ending with the period's last month."""
+    months, day = [], period.end.replace(day=1)
+    for _ in range(12):
+        months.insert(0, month_period(day))
+        day = (day - timedelta(days=1)).replace(day=1)
+    trend = monthly_trend(months, user_ids)
+    labels = [month.start.strftime("%y-%m") for month, _amount, _rate in trend]
+    return {
+        "amount": line_chart(list(zip(labels, [amount for _month, amount, _rate in trend])), value_text=money),
+        "close_rate": line_chart(list(zip(labels, [rate for _month, _amount, rate in trend])), maximum=100,
+                                 value_text=lambda value: f"{value} %"),
+        "rows": trend,
+    }
+
+
+@bp.route("/")
+@login_required
+def index():
+    """My performance, the team's with its ranking, or every department's, for a period against the
+    period before, with 12-month trends; every figure drills down to its records (not for HR)."""
+    filters = _filters()
+    departments = _departments() if current_user.role in (Role.ADMIN, Role.HR) else []
+    if filters.error:
+        return render_template("performance/index.html", filters=filters, departments=departments), 422
+    period, previous = filters.period, filters.period.previous()
+    if current_user.role == Role.SALES:
+        people, view = [current_user], "mine"
+    elif filters.department is not None:
+        people, view = salespeople(filters.department), "team"
+    else:
+        people, view = salespeople(), "company"
+    ids = [person.id for person in people]
+    current, before = salesperson_metrics(period, ids), salesperson_metrics(previous, ids)
+    rows = sorted(((person, current[person.id], before[person.id]) for person in people),
+                  key=lambda row: (-row[1].deal_amount, row[0].display_name))
+    department_rows = []
+    if view == "company":
+        by_department = {}
+        for person in people:
+            by_department.setdefault(person.department_id, []).append(person.id)
+        for department in departments:
+            members = by_department.get(department.id, [])
+            department_rows.append((department, total_of(current[i] for i in members), total_of(before[i] for i in members)))
+        department_rows.sort(key=lambda row: -row[1].deal_amount)
+    return render_template(
+        "performance/index.html", filters=filters, departments=departments, view=view, rows=rows,
+        department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
+        period=period, previous=previous, charts=_trend_charts(ids, period), kind_labels=FOLLOW_UP_KIND_LABELS,
+        drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
+    )
+
+
+# --- targets ------------------------------------------------------------------------------------
+
+
+def _target_people(department_id: int | None) -> list[User]:
+    if current_user.role == Role.HEAD:
+        department_id = current_user.department_id
+    return salespeople(department_id)
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@roles_required(*TARGET_ROLES)
+def targets():
+    """The target grid (业绩目标): people × 12 months of a year; heads their department, the
+    administrator everyone. All cells are saved together, or none when one is wrong."""
+    today = company_today()
+    try:
+        year = int(request.values.get("year", today.year))
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), 2100)
+    try:
+        department_id = int(request.values.get("department", "")) if current_user.role == Role.ADMIN else None
+    except ValueError:
+        department_id = None
+    people = _target_people(department_id)
+    existing = {
+        (target.user_id, target.month): target
+        for target in db.session.scalars(select(SalesTarget).where(
+            SalesTarget.year == year, SalesTarget.archived_at.is_(None), SalesTarget.user_id.in_([p.id for p in people])))
+    }
+    form = ConfirmForm()
+    values = {key: f"{target.amount:.2f}" for key, target in existing.items()}
+    errors = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        wanted = {}
+        for person in people:
+            for month in range(1, 13):
+                text = request.form.get(f"t-{person.id}-{month}", "").strip()
+                values[(person.id, month)] = text
+                if not text:
+                    wanted[(person.id, month)] = None
+                    continue
+                try:
+                    amount = parse_decimal(text, maximum=MAX_TARGET)
+                    if amount < 0:
+                        raise ValueError("negative")
+                    wanted[(person.id, month)] = amount
+                except ValueError:
+                    errors[(person.id, month)] = _("Enter an amount of 0 or more, like 50000.")
+        if not errors:
+            for key, amount in wanted.items():
+                target = existing.get(key)
+                if amount is None:
+                    if target is not None:
+                        target.archived_at = utcnow()
+                elif target is None:
+                    db.session.add(SalesTarget(user_id=key[0], year=year, month=key[1], amount=amount))
+                elif target.amount != amount:
+                    target.amount = amount
+            db.session.commit()
+            flash(_("Targets for %(year)d saved.", year=year), "success")
+            return redirect(url_for("performance.targets", year=year, department=department_id or None), 303)
+    departments = _departments() if current_user.role == Role.ADMIN else []
+    return render_template("performance/targets.html", people=people, year=year, values=values, errors=errors, form=form,
+                           departments=departments, department_id=department_id), (422 if errors else 200)
+
+
+# --- performance sheets -------------------------------------------------------------------------
+
+
+def sheet_tables(period, department_id: int | None) -> list[tuple[Department, list, Metrics]]:
+    """One table per department: (department, [(person, metrics)] by name, totals)."""
+    people = salespeople(department_id)
+    metrics = salesperson_metrics(period, [person.id for person in people])
+    tables = []
+    for department in _departments(department_id):
+        rows = [(person, metrics[person.id]) for person in people if person.department_id == department.id]
+        tables.append((department, rows, total_of(m for _person, m in rows)))
+    return tables
+
+
+@bp.route("/sheet")
+@roles_required(*SHEET_ROLES)
+def sheet():
+    """The performance sheet (业绩考核表) of a period: a table per department, a row per salesperson
+    with the metrics, target and attainment, and a totals row. Names of salespeople only."""
+    filters = _filters()
+    departments = _departments() if current_user.role in (Role.ADMIN, Role.HR) else []
+    if filters.error:
+        return render_template("performance/sheet.html", filters=filters, departments=departments, tables=[]), 422
+    return render_template("performance/sheet.html", filters=filters, departments=departments,
+                           tables=sheet_tables(filters.period, filters.department), period=filters.period)
+
+
+@bp.route("/sheet.xlsx")
+@roles_required(*SHEET_ROLES)
+def sheet_export():
+    """The sheet as a formatted workbook: a summary worksheet and one per department."""
+    filters = _filters()
+    if filters.error:
+        abort(404)
+    period = filters.period
+    tables = sheet_tables(period, filters.department)
+    data = sheet_workbook(get_setting("company.name") or _("Sales performance"), period, tables)
+    return xlsx_file_response(data, f'{_("Performance sheet")} {period.start.isoformat()}_{period.end.isoformat()}.xlsx')

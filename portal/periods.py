@@ -1,0 +1,77 @@
+"""The period (and department) a report is asked for in the query string: a week, month, quarter
+or year around a day, or a custom range; a malformed value falls back, a bad custom range is an error
+the page shows."""
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from portal.forms import bounded_int
+from portal.rules.periods import PERIOD_KINDS, Period, month_period, quarter_period, week_period, year_period
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class PeriodFilters:
+    """Period (month, quarter, year around ``on``, or custom ``start``–``end``) and department."""
+
+    kind: str
+    on: date
+    start: date | None
+    end: date | None
+    department: int | None
+    error: str | None = None
+
+    @classmethod
+    def from_args(cls, args, today: date, kinds=PERIOD_KINDS, max_years: int = 10) -> "PeriodFilters":
+        kind = args.get("kind", "month")
+        kind = kind if kind in kinds else "month"
+        try:
+            department = bounded_int(args.get("department", ""))
+        except ValueError:
+            department = None
+        filters = cls(kind, _date(args.get("on")) or today, _date(args.get("start")), _date(args.get("end")), department)
+        if kind == "custom":
+            if filters.start is None or filters.end is None:
+                filters.error = _l("Enter the first and the last day of the period.")
+            elif filters.end < filters.start:
+                filters.error = _l("The period cannot end before it starts.")
+            elif filters.end > _years_after(filters.start, max_years):
+                filters.error = _l("The period can be at most %(years)d years.", years=max_years)
+        return filters
+
+    @property
+    def period(self) -> Period:
+        if self.kind == "week":
+            return week_period(self.on)
+        if self.kind == "quarter":
+            return quarter_period(self.on)
+        if self.kind == "year":
+            return year_period(self.on.year)
+        if self.kind == "custom" and not self.error:
+            return Period(self.start, self.end, "custom")
+        return month_period(self.on)
+
+    def as_args(self) -> dict:
+        args = {"kind": self.kind}
+        if self.kind == "custom":
+            args.update(start=self.start.isoformat() if self.start else None, end=self.end.isoformat() if self.end else None)
+        else:
+            args["on"] = self.on.isoformat()
+        if self.department:
+            args["department"] = self.department
+        return {key: value for key, value in args.items() if value}
+
+
+def _years_after(day: date, years: int) -> date:
+    """The day ``years`` after ``day`` (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

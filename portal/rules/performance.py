@@ -1,0 +1,248 @@
+"""Sales performance (销售业绩) metrics, each one SQL aggregate grouped by salesperson, so a page or
+sheet runs a fixed number of statements however many salespeople it shows.
+
+Period rule: a period is calendar days in the company's time zone, both ends included (see
+``rules.periods``). Date columns (quote date, decided on, signed on, received on) are compared with
+the days; moments (a customer's registration, a follow-up) with the company-time midnights that
+bound the days, converted to UTC. Archived records never count. A salesperson's figures are those
+of the records they own (the follow-ups they logged).
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select
+
+from portal.extensions import db
+from portal.models import Contract, Customer, FollowUp, Payment, Quote, SalesTarget
+from portal.rules.followups import local_date, local_to_utc
+from portal.rules.periods import Period
+
+ZERO = Decimal("0.00")
+WON, LOST, DRAFT, CANCELLED = "won", "lost", "draft", "cancelled"
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """part ÷ whole × 100, one decimal; None (shown "—") when nothing was decided, never 0 % or an error."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def ratio_of_amounts(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part ÷ whole × 100 for amounts (target attainment); None without a target."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+@dataclass
+class Metrics:
+    """One salesperson's (or a sum of several's) figures for a period."""
+
+    new_customers: int = 0
+    follow_ups: dict = field(default_factory=lambda: defaultdict(int))
+    quotes_issued: int = 0
+    quoted_amount: Decimal = ZERO
+    won: int = 0
+    won_amount: Decimal = ZERO
+    lost: int = 0
+    lost_amount: Decimal = ZERO
+    contracts: int = 0
+    deal_amount: Decimal = ZERO
+    collected: Decimal = ZERO
+    first_deal_days: list = field(default_factory=list)
+    target: Decimal = ZERO
+
+    @property
+    def follow_up_total(self) -> int:
+        return sum(self.follow_ups.values())
+
+    @property
+    def close_rate(self) -> Decimal | None:
+        """成交率 = won ÷ (won + lost) among quotes decided in the period."""
+        return rate(self.won, self.won + self.lost)
+
+    @property
+    def lost_rate(self) -> Decimal | None:
+        """丢单率 = lost ÷ (won + lost) among quotes decided in the period."""
+        return rate(self.lost, self.won + self.lost)
+
+    @property
+    def average_deal(self) -> Decimal | None:
+        """Average deal size = deal amount ÷ contracts signed in the period."""
+        return (self.deal_amount / self.contracts).quantize(Decimal("0.01")) if self.contracts else None
+
+    @property
+    def days_to_first_deal(self) -> Decimal | None:
+        """Average days from a customer's registration (first contact) to its first contract, over the
+        customers whose first contract was signed in the period."""
+        if not self.first_deal_days:
+            return None
+        return (Decimal(sum(self.first_deal_days)) / len(self.first_deal_days)).quantize(Decimal("0.1"))
+
+    @property
+    def attainment(self) -> Decimal | None:
+        """Target attainment = deal amount ÷ target × 100."""
+        return ratio_of_amounts(self.deal_amount, self.target)
+
+    def add(self, other: "Metrics") -> "Metrics":
+        """Sum of two: counts and amounts add; rates are recomputed from the sums, never averaged."""
+        total = Metrics()
+        for name in ("new_customers", "quotes_issued", "quoted_amount", "won", "won_amount", "lost", "lost_amount",
+                     "contracts", "deal_amount", "collected", "target"):
+            setattr(total, name, getattr(self, name) + getattr(other, name))
+        for kind in set(self.follow_ups) | set(other.follow_ups):
+            total.follow_ups[kind] = self.follow_ups.get(kind, 0) + other.follow_ups.get(kind, 0)
+        total.first_deal_days = self.first_deal_days + other.first_deal_days
+        return total
+
+
+def total_of(metrics) -> Metrics:
+    result = Metrics()
+    for item in metrics:
+        result = result.add(item)
+    return result
+
+
+def utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    """[first midnight, midnight after the last day) of the period in company time, as UTC."""
+    start = local_to_utc(datetime.combine(period.start, time.min))
+    end = local_to_utc(datetime.combine(period.end + timedelta(days=1), time.min))
+    return start, end
+
+
+def month_share(period: Period, year: int, month: int) -> Decimal:
+    """The share of a month inside the period: days of the month in the period ÷ days of the month."""
+    first = datetime(year, month, 1).date()
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    overlap = (min(last, period.end) - max(first, period.start)).days + 1
+    return Decimal(max(overlap, 0)) / Decimal(last.day)
+
+
+def salesperson_metrics(period: Period, user_ids: list[int]) -> dict[int, Metrics]:
+    """Every metric of the period for each of ``user_ids`` (eight statements whatever their number).
+
+    - new customers: customers registered in the period, by owner;
+    - follow-ups by kind: follow-ups that happened in the period, by the user who logged them;
+    - quotes issued: newest revisions dated in the period that left draft (count, amount with tax);
+    - won / lost: newest revisions decided (won or lost) in the period (count, amount with tax);
+    - deal amount 成交额: Σ total with tax of contracts signed in the period, cancelled ones left out;
+    - collected: Σ payments received in the period;
+    - days to first deal: see ``Metrics.days_to_first_deal``;
+    - target: Σ monthly targets × ``month_share`` of each month in the period.
+    """
+    metrics = {user_id: Metrics() for user_id in user_ids}
+    if not user_ids:
+        return metrics
+    start, end = utc_bounds(period)
+    days = (period.start, period.end)
+
+    for owner, count in db.session.execute(
+        select(Customer.owner_id, func.count()).where(
+            Customer.owner_id.in_(user_ids), Customer.archived_at.is_(None), Customer.created_at >= start, Customer.created_at < end
+        ).group_by(Customer.owner_id)
+    ):
+        metrics[owner].new_customers = count
+    for user, kind, count in db.session.execute(
+        select(FollowUp.user_id, FollowUp.kind, func.count()).where(
+            FollowUp.user_id.in_(user_ids), FollowUp.archived_at.is_(None), FollowUp.happened_at >= start, FollowUp.happened_at < end
+        ).group_by(FollowUp.user_id, FollowUp.kind)
+    ):
+        metrics[user].follow_ups[kind] = count
+    latest = [Quote.archived_at.is_(None), Quote.is_latest.is_(True), Quote.owner_id.in_(user_ids)]
+    for owner, count, amount in db.session.execute(
+        select(Quote.owner_id, func.count(), func.coalesce(func.sum(Quote.amount_gross), 0))
+        .where(*latest, Quote.status != DRAFT, Quote.quote_date.between(*days)).group_by(Quote.owner_id)
+    ):
+        metrics[owner].quotes_issued, metrics[owner].quoted_amount = count, Decimal(amount)
+    for owner, status, count, amount in db.session.execute(
+        select(Quote.owner_id, Quote.status, func.count(), func.coalesce(func.sum(Quote.amount_gross), 0))
+        .where(*latest, Quote.status.in_((WON, LOST)), Quote.decided_on.between(*days)).group_by(Quote.owner_id, Quote.status)
+    ):
+        if status == WON:
+            metrics[owner].won, metrics[owner].won_amount = count, Decimal(amount)
+        else:
+            metrics[owner].lost, metrics[owner].lost_amount = count, Decimal(amount)
+    signed = [Contract.archived_at.is_(None), Contract.status != CANCELLED, Contract.owner_id.in_(user_ids)]
+    for owner, count, amount in db.session.execute(
+        select(Contract.owner_id, func.count(), func.coalesce(func.sum(Contract.amount_gross), 0))
+        .where(*signed, Contract.signed_on.between(*days)).group_by(Contract.owner_id)
+    ):
+        metrics[owner].contracts, metrics[owner].deal_amount = count, Decimal(amount)
+    for owner, amount in db.session.execute(
+        select(Payment.owner_id, func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.archived_at.is_(None), Payment.owner_id.in_(user_ids), Payment.received_on.between(*days))
+        .group_by(Payment.owner_id)
+    ):
+        metrics[owner].collected = Decimal(amount)
+    first = (
+        select(Contract.customer_id, func.min(Contract.signed_on).label("first_on"))
+        .where(Contract.archived_at.is_(None), Contract.status != CANCELLED)
+        .group_by(Contract.customer_id).subquery()
+    )
+    for owner, registered, first_on in db.session.execute(
+        select(Customer.owner_id, Customer.created_at, first.c.first_on)
+        .join(first, first.c.customer_id == Customer.id)
+        .where(Customer.owner_id.in_(user_ids), first.c.first_on.between(*days))
+    ):
+        metrics[owner].first_deal_days.append(max((first_on - local_date(registered)).days, 0))
+    months = _months(period)
+    for user, year, month, amount in db.session.execute(
+        select(SalesTarget.user_id, SalesTarget.year, SalesTarget.month, SalesTarget.amount).where(
+            SalesTarget.user_id.in_(user_ids), SalesTarget.archived_at.is_(None),
+            _month_in(months),
+        )
+    ):
+        metrics[user].target += (Decimal(amount) * month_share(period, year, month)).quantize(Decimal("0.01"))
+    return metrics
+
+
+def _months(period: Period) -> list[tuple[int, int]]:
+    months, day = [], period.start.replace(day=1)
+    while day <= period.end:
+        months.append((day.year, day.month))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month_in(months):
+    years = sorted({year for year, _month in months})
+    return or_(*[and_(SalesTarget.year == year, SalesTarget.month.in_([m for y, m in months if y == year])) for year in years])
+
+
+def monthly_trend(months: list[Period], user_ids: list[int]) -> list[tuple[Period, Decimal, Decimal | None]]:
+    """For each month: (month, deal amount, close rate) of ``user_ids`` together — two statements
+    grouped by month for the whole range."""
+    if not months:
+        return []
+    first, last = months[0].start, months[-1].end
+    amounts = defaultdict(lambda: ZERO)
+    for key, amount in db.session.execute(
+        select(_month_key(Contract.signed_on), func.coalesce(func.sum(Contract.amount_gross), 0))
+        .where(Contract.archived_at.is_(None), Contract.status != CANCELLED, Contract.owner_id.in_(user_ids),
+               Contract.signed_on.between(first, last))
+        .group_by(_month_key(Contract.signed_on))
+    ):
+        amounts[key] = Decimal(amount)
+    decided = defaultdict(lambda: [0, 0])
+    for key, status, count in db.session.execute(
+        select(_month_key(Quote.decided_on), Quote.status, func.count())
+        .where(Quote.archived_at.is_(None), Quote.is_latest.is_(True), Quote.owner_id.in_(user_ids),
+               Quote.status.in_((WON, LOST)), Quote.decided_on.between(first, last))
+        .group_by(_month_key(Quote.decided_on), Quote.status)
+    ):
+        decided[key][0 if status == WON else 1] = count
+    trend = []
+    for month in months:
+        key = month.start.strftime("%Y-%m")
+        won, lost = decided[key]
+        trend.append((month, amounts[key], rate(won, won + lost)))
+    return trend
+
+
+def _month_key(column):
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
