@@ -87,3 +87,21 @@ def test_metrics_of_a_salesperson_over_a_fixed_month(team):
     assert mine.target == D("2000.00") and mine.attainment == D("56.5")
     nothing = figures[colleague.id]
     assert nothing.close_rate is None and nothing.deal_amount == 0 and nothing.attainment is None
+
+
+def test_weekly_activity_puts_moments_in_company_time_weeks(team):
+    from portal.rules.performance import weekly_activity
+
+    sales = team["sales"]
+    customer = new_customer(sales, name="华联超市")
+    customer.created_at = _at(date(2026, 11, 29), 23, 30)  # Sunday evening: the week of 23 November
+    db.session.add(FollowUp(customer_id=customer.id, user_id=sales.id, kind="visit", happened_at=_at(date(2026, 11, 30), 0, 5), summary="x"))
+    db.session.commit()
+    make_quote(customer, lines=[("苹果", "1", "10", "0")], status="sent", quote_date=date(2026, 11, 30))
+    make_quote(customer, lines=[("苹果", "1", "10", "0")], status="draft", quote_date=date(2026, 11, 30))
+    weeks, activity = weekly_activity(NOVEMBER, [sales.id])
+    assert [week.start for week in weeks] == [date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16),
+                                              date(2026, 11, 23), date(2026, 11, 30)]
+    assert activity[(sales.id, date(2026, 11, 23))].new_customers == 1
+    last = activity[(sales.id, date(2026, 11, 30))]
+    assert dict(last.follow_ups) == {"visit": 1} and last.quotes == 1

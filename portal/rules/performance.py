@@ -246,3 +246,51 @@ def _month_key(column):
     if db.engine.dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)
+
+
+@dataclass
+class WeekActivity:
+    """One salesperson's week: follow-ups by kind, customers registered, quotes issued."""
+
+    follow_ups: dict = field(default_factory=lambda: defaultdict(int))
+    new_customers: int = 0
+    quotes: int = 0
+
+
+def weekly_activity(period: Period, user_ids: list[int], max_weeks: int = 13) -> tuple[list[Period], dict]:
+    """The weeks (Monday–Sunday) the period touches, at most the last ``max_weeks``, and for each
+    (user id, week start) its ``WeekActivity``. Three statements: follow-ups and registrations are
+    read as moments and put in the company-time week they fall in; quotes by their date (issued =
+    left draft, newest revision)."""
+    from portal.rules.periods import week_period
+
+    weeks, day = [], week_period(period.end)
+    while day.end >= period.start and len(weeks) < max_weeks:
+        weeks.insert(0, day)
+        day = week_period(day.start - timedelta(days=1))
+    activity: dict = defaultdict(WeekActivity)
+    if not user_ids or not weeks:
+        return weeks, activity
+    span = Period(weeks[0].start, weeks[-1].end)
+    start, end = utc_bounds(span)
+
+    def week_of(day):
+        return day - timedelta(days=day.weekday())
+
+    for user, kind, moment in db.session.execute(
+        select(FollowUp.user_id, FollowUp.kind, FollowUp.happened_at).where(
+            FollowUp.user_id.in_(user_ids), FollowUp.archived_at.is_(None), FollowUp.happened_at >= start, FollowUp.happened_at < end)
+    ):
+        activity[(user, week_of(local_date(moment)))].follow_ups[kind] += 1
+    for owner, moment in db.session.execute(
+        select(Customer.owner_id, Customer.created_at).where(
+            Customer.owner_id.in_(user_ids), Customer.archived_at.is_(None), Customer.created_at >= start, Customer.created_at < end)
+    ):
+        activity[(owner, week_of(local_date(moment)))].new_customers += 1
+    for owner, quote_date, count in db.session.execute(
+        select(Quote.owner_id, Quote.quote_date, func.count()).where(
+            Quote.owner_id.in_(user_ids), Quote.archived_at.is_(None), Quote.is_latest.is_(True), Quote.status != DRAFT,
+            Quote.quote_date.between(span.start, span.end)).group_by(Quote.owner_id, Quote.quote_date)
+    ):
+        activity[(owner, week_of(quote_date))].quotes += count
+    return weeks, activity

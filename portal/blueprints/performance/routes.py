@@ -21,7 +21,7 @@ from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, 
 from portal.periods import PeriodFilters
 from portal.rendering import money
 from portal.rules.followups import company_today
-from portal.rules.performance import Metrics, monthly_trend, salesperson_metrics, total_of
+from portal.rules.performance import Metrics, monthly_trend, salesperson_metrics, total_of, weekly_activity
 from portal.rules.periods import ALL_PERIOD_KINDS, month_period
 
 SHEET_ROLES = (Role.HR.value, Role.HEAD.value, Role.ADMIN.value)
@@ -105,8 +105,9 @@ def index():
             members = by_department.get(department.id, [])
             department_rows.append((department, total_of(current[i] for i in members), total_of(before[i] for i in members)))
         department_rows.sort(key=lambda row: -row[1].deal_amount)
+    weeks, activity = weekly_activity(period, ids) if view != "company" else ([], {})
     return render_template(
-        "performance/index.html", filters=filters, departments=departments, view=view, rows=rows,
+        "performance/index.html", filters=filters, weeks=weeks, activity=activity, departments=departments, view=view, rows=rows,
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
         period=period, previous=previous, charts=_trend_charts(ids, period), kind_labels=FOLLOW_UP_KIND_LABELS,
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
