@@ -19,7 +19,7 @@ from portal.models import Competitor, LookupValue, LostOrder, Product, Quote, Qu
 DIMENSIONS = ("reason", "competitor", "salesperson", "product", "category", "month")
 
 
-def _month_key(column):
+def month_key(column):
     """``YYYY-MM`` of a date column, on SQLite and PostgreSQL."""
     if db.engine.dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
@@ -86,7 +86,7 @@ def lost_by(dimension: str, period: Period, department_id: int | None) -> list[B
         if dimension == "category":
             stmt = stmt.outerjoin(LookupValue, LookupValue.id == Product.category_id)
     elif dimension == "month":
-        key = label = _month_key(LostOrder.lost_on)
+        key = label = month_key(LostOrder.lost_on)
         stmt = select(key, label, count, amount)
     else:
         raise ValueError(dimension)
@@ -99,7 +99,7 @@ def lost_by(dimension: str, period: Period, department_id: int | None) -> list[B
 
 def lost_by_month_and_reason(period: Period, department_id: int | None) -> dict[str, dict[int, int]]:
     """For the stacked chart: month → reason id → number of lost orders."""
-    month = _month_key(LostOrder.lost_on)
+    month = month_key(LostOrder.lost_on)
     rows = db.session.execute(
         select(month, LostOrder.reason_id, func.count()).where(*lost_conditions(period, department_id)).group_by(month, LostOrder.reason_id)
     ).all()
@@ -152,7 +152,7 @@ def lost_rate(period: Period, department_id: int | None, by: str | None = None) 
         row = db.session.execute(select(won, lost).where(*conditions)).one()
         return [Rate(None, "", row[0], row[1])]
     if by == "month":
-        key = _month_key(Quote.decided_on)
+        key = month_key(Quote.decided_on)
         stmt = select(key, key, won, lost)
     elif by == "salesperson":
         key = Quote.owner_id
@@ -232,7 +232,7 @@ def drill_down_condition(dimension: str, key):
     if dimension == "salesperson":
         return LostOrder.owner_id == key
     if dimension == "month":
-        return _month_key(LostOrder.lost_on) == key
+        return month_key(LostOrder.lost_on) == key
     if dimension in ("product", "category"):
         products = _product_rows((LostOrder.archived_at.is_(None),))
         column = Product.id if dimension == "product" else Product.category_id

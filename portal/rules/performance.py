@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from portal.extensions import db
 from portal.models import Contract, Customer, FollowUp, Payment, Quote, SalesTarget
 from portal.rules.followups import local_date, local_to_utc
+from portal.rules.lost_orders import month_key
 from portal.rules.periods import Period
 
 ZERO = Decimal("0.00")
@@ -219,19 +220,21 @@ def monthly_trend(months: list[Period], user_ids: list[int]) -> list[tuple[Perio
         return []
     first, last = months[0].start, months[-1].end
     amounts = defaultdict(lambda: ZERO)
+    signed_month = month_key(Contract.signed_on)
     for key, amount in db.session.execute(
-        select(_month_key(Contract.signed_on), func.coalesce(func.sum(Contract.amount_gross), 0))
+        select(signed_month, func.coalesce(func.sum(Contract.amount_gross), 0))
         .where(Contract.archived_at.is_(None), Contract.status != CANCELLED, Contract.owner_id.in_(user_ids),
                Contract.signed_on.between(first, last))
-        .group_by(_month_key(Contract.signed_on))
+        .group_by(signed_month)
     ):
         amounts[key] = Decimal(amount)
     decided = defaultdict(lambda: [0, 0])
+    decided_month = month_key(Quote.decided_on)
     for key, status, count in db.session.execute(
-        select(_month_key(Quote.decided_on), Quote.status, func.count())
+        select(decided_month, Quote.status, func.count())
         .where(Quote.archived_at.is_(None), Quote.is_latest.is_(True), Quote.owner_id.in_(user_ids),
                Quote.status.in_((WON, LOST)), Quote.decided_on.between(first, last))
-        .group_by(_month_key(Quote.decided_on), Quote.status)
+        .group_by(decided_month, Quote.status)
     ):
         decided[key][0 if status == WON else 1] = count
     trend = []
@@ -241,11 +244,6 @@ def monthly_trend(months: list[Period], user_ids: list[int]) -> list[tuple[Perio
         trend.append((month, amounts[key], rate(won, won + lost)))
     return trend
 
-
-def _month_key(column):
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
 
 
 @dataclass

@@ -625,8 +625,10 @@ def payment_new(contract_id: int):
     if form.validate_on_submit():
         # Re-read the amount received under the write that raises it, so two payments recorded at
         # once cannot both pass the check.
-        db.session.refresh(contract, with_for_update=db.engine.dialect.name == "postgresql")
-        due = outstanding(contract.amount_gross, contract.amount_received)
+        received = db.session.scalar(
+            select(Contract.amount_received).where(Contract.id == contract.id).with_for_update()
+        )
+        due = outstanding(contract.amount_gross, received)
         if form.amount.data > due:
             form.amount.errors.append(_("The amount is more than the outstanding %(due)s.", due=f"{due:,.2f}"))
         else:
@@ -635,7 +637,7 @@ def payment_new(contract_id: int):
                 department_id=contract.department_id, received_on=form.received_on.data, amount=form.amount.data,
                 method=form.method.data, note=form.note.data or "", recorded_by_id=current_user.id,
             ))
-            contract.amount_received = contract.amount_received + form.amount.data
+            contract.amount_received = received + form.amount.data
             db.session.commit()
             flash(_("Payment of %(amount)s recorded.", amount=f"{form.amount.data:,.2f}"), "success")
             return _back_to(contract, "#payments")
