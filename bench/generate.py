@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bench import words
+from bench.generate_complaints import build_complaints
 from bench.generate_contracts import build_contracts, build_targets
 from bench.generate_quotes import build_quotes
 from portal.models import (
@@ -63,14 +64,15 @@ class Size:
     follow_ups: int
     quotes: int
     contracts: int
+    complaints: int
     # salespeople per department
     departments: tuple[int, ...]
 
 
 SIZES = {
-    "small": Size(customers=300, follow_ups=3_000, quotes=600, contracts=150, departments=(3, 2)),
-    "medium": Size(customers=10_000, follow_ups=100_000, quotes=20_000, contracts=6_000, departments=(10, 10)),
-    "large": Size(customers=100_000, follow_ups=1_000_000, quotes=200_000, contracts=60_000, departments=(15, 15, 15, 15)),
+    "small": Size(customers=300, follow_ups=3_000, quotes=600, contracts=150, complaints=100, departments=(3, 2)),
+    "medium": Size(customers=10_000, follow_ups=100_000, quotes=20_000, contracts=6_000, complaints=2_000, departments=(10, 10)),
+    "large": Size(customers=100_000, follow_ups=1_000_000, quotes=200_000, contracts=60_000, complaints=20_000, departments=(15, 15, 15, 15)),
 }
 DEPARTMENT_NAMES = ["水果部", "蔬菜部", "干货部", "冻品部", "粮油部", "调料部"]
 STAGE_WEIGHTS = {Stage.POTENTIAL.value: 30, Stage.INTENDED.value: 40, Stage.SIGNED.value: 20, Stage.LOST.value: 10}
@@ -122,6 +124,7 @@ class _Builder:
         build_quotes(self, self.shape.quotes)
         build_contracts(self, self.shape.contracts)
         build_targets(self)
+        build_complaints(self, self.shape.complaints)
         facts.update(focus_customer_id=self.focus_id, search_term=words.TRADE_WORDS[0])
         return facts
 

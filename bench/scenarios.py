@@ -346,6 +346,9 @@ class Bench:
     def performance(self) -> None:
         _performance_scenarios(self)
 
+    def complaints(self) -> None:
+        _complaint_scenarios(self)
+
     def customer_page(self) -> None:
         from flask import url_for
 
@@ -647,6 +650,22 @@ def _performance_scenarios(bench) -> None:
     bench.request_figures("performance.hr.sheet.xlsx", "hr", workbook_url, None, LIMITS["sheet_xlsx_ms"])
 
 
+def _complaint_scenarios(bench) -> None:
+    """The complaint list as an htmx fragment (first page, overdue only) for a salesperson, the head
+    and the administrator, and the summary of the year for the head."""
+    from flask import url_for
+
+    rows = {"HX-Request": "true", "HX-Target": "complaint-rows"}
+    for role in ("sales", "head", "admin"):
+        for variant, args in {"first": {}, "overdue": {"overdue": "1"}}.items():
+            with bench.app.test_request_context():
+                url = url_for("complaints.index", **args)
+            bench.request_figures(f"complaints.{role}.{variant}.fragment", role, url, rows, LIMITS["fragment_ms"])
+    with bench.app.test_request_context():
+        url = url_for("complaints.summary", kind="year")
+    bench.request_figures("complaints.head.summary.page", "head", url, None, LIMITS["page_ms"])
+
+
 def _export_scenario(bench) -> None:
     """The administrator's export of every customer (the list's route, its keyset pages walked to
     the end) against a bare script reading the same rows with one query and writing them with
@@ -706,7 +725,7 @@ def _export_scenario(bench) -> None:
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
     """Every figure of one run (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.export):
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.complaints, bench.export):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)

@@ -75,3 +75,24 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def period_filters_for(user, args, today: date, **options) -> PeriodFilters:
+    """The period and department asked for, within what ``user`` may look at: a head their own
+    department (another one answers 404), a salesperson no department choice, the administrator and
+    HR any existing department (an unknown one answers 404)."""
+    from flask import abort
+
+    from portal.extensions import db
+    from portal.models import Department, Role
+
+    filters = PeriodFilters.from_args(args, today, **options)
+    if user.role == Role.HEAD:
+        if filters.department not in (None, user.department_id):
+            abort(404)
+        filters.department = user.department_id
+    elif user.role == Role.SALES:
+        filters.department = None
+    elif filters.department is not None and db.session.get(Department, filters.department) is None:
+        abort(404)
+    return filters

@@ -80,3 +80,13 @@ def test_contracts_are_consistent():
         assert planned[contract.id] == contract.amount_gross
         assert paid.get(contract.id, 0) == contract.amount_received <= contract.amount_gross
     assert 1.5 < _count(Payment) / _count(Contract) < 3.5
+
+
+def test_complaints_are_generated_with_deadlines():
+    from portal.models import Complaint
+
+    generate("small", db.engine)
+    complaints = db.session.scalars(select(Complaint)).all()
+    assert len(complaints) == SIZES["small"].complaints
+    assert all(c.respond_by > c.received_at for c in complaints)
+    assert all(c.satisfaction is None or 1 <= c.satisfaction <= 5 for c in complaints)

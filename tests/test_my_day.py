@@ -140,9 +140,12 @@ def test_long_lists_are_capped_with_a_link_to_the_full_list(client, team):
 
 
 def test_hr_sees_no_customer_reminders(client, team):
+    """HR has no customer work: My day sends it to the performance pages, which name no customer."""
     _due(team["sales"], "逾期客户", -3)
-    body = _my_day(client, team["hr"])
-    assert "Nothing is due today." in body
+    login_as(client, team["hr"])
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/performance/")
+    body = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "逾期客户" not in body and "Follow-ups due" not in body
 
 

@@ -9,7 +9,7 @@ from contracts_factories import make_contract
 from customer_factories import new_customer
 from followups_factories import make_team
 from portal.extensions import db
-from portal.models import Customer, FollowUp, SalesTarget
+from portal.models import FollowUp, SalesTarget
 from portal.rules.performance import Metrics, month_share, rate, salesperson_metrics, total_of, utc_bounds
 from portal.rules.periods import Period, month_period, week_period
 from quotes_factories import make_quote

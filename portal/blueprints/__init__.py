@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.lost import bp as lost_bp
     from portal.blueprints.contracts import bp as contracts_bp
     from portal.blueprints.performance import bp as performance_bp
+    from portal.blueprints.complaints import bp as complaints_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -32,3 +33,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lost_bp)
     app.register_blueprint(contracts_bp)
     app.register_blueprint(performance_bp)
+    app.register_blueprint(complaints_bp)

@@ -14,6 +14,15 @@ from portal.models.customers import (
     LookupValue,
     Stage,
 )
+from portal.models.complaints import (
+    COMPLAINT_CATEGORY,
+    COMPLAINT_CHANNEL_LABELS,
+    COMPLAINT_KIND_LABELS,
+    COMPLAINT_STATUS_LABELS,
+    SEVERITY_LABELS,
+    Complaint,
+    ComplaintStep,
+)
 from portal.models.contracts import (
     CONTRACT_STATUS_LABELS,
     PAYMENT_METHOD_LABELS,
@@ -42,6 +51,13 @@ from portal.models.quotes import (
 )
 
 __all__ = [
+    "COMPLAINT_CATEGORY",
+    "COMPLAINT_CHANNEL_LABELS",
+    "COMPLAINT_KIND_LABELS",
+    "COMPLAINT_STATUS_LABELS",
+    "SEVERITY_LABELS",
+    "Complaint",
+    "ComplaintStep",
     "CONTRACT_STATUS_LABELS",
     "Contract",
     "ContractCounter",

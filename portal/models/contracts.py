@@ -5,7 +5,7 @@ year, like quotes). The amount received is kept on the contract, raised in the t
 records a payment, so lists total and filter it without adding payments up. Owner and department
 are copied onto payments and deliveries so each list is scoped by its own columns.
 """
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -14,7 +14,6 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.access import Area
-from portal.database import UTCDateTime
 from portal.extensions import db
 from portal.models.base import BusinessRecord
 

@@ -7,10 +7,9 @@ whose ``lost_on`` falls in the period (both ends included), in the chosen depart
 None). Amounts are our amounts (a quote's total with tax, or the estimate of a record without one).
 """
 from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 
 from portal.extensions import db
 from portal.rules.periods import PERIOD_KINDS, Period, month_period, months_of, quarter_period, year_period  # noqa: F401

@@ -245,7 +245,6 @@ def monthly_trend(months: list[Period], user_ids: list[int]) -> list[tuple[Perio
     return trend
 
 
-
 @dataclass
 class WeekActivity:
     """One salesperson's week: follow-ups by kind, customers registered, quotes issued."""

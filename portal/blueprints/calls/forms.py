@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
 from portal.blueprints.followups.forms import next_date_field, strip, summary_validators
@@ -49,6 +49,8 @@ class CallForm(FlaskForm):
     owner_id = BoundedSelectField(_l("Owner"), default=0)
     summary = StringField(_l("Summary"), validators=summary_validators(), filters=[strip])
     next_follow_up_on = next_date_field()
+    # The caller complains: after saving the call, the complaint form opens for the same customer.
+    is_complaint = BooleanField(_l("The caller is complaining: record a complaint next"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

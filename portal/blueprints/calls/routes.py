@@ -105,6 +105,8 @@ def new():
             refresh_schedule(customer)
             db.session.commit()
             flash(_("Call with %(name)s logged.", name=customer.name), "success")
+            if form.is_complaint.data:
+                return redirect(url_for("complaints.new", customer=customer.id, channel="phone", content=form.summary.data), 303)
             return redirect(customer_url(customer.id), 303)
     status = 422 if form.form_errors else form_status(form)
     return render_template("calls/new.html", **_matches_context(form, picked)), status

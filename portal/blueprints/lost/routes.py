@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from portal.access import get_scoped_or_404, login_required, roles_required, scope_clause
+from portal.access import get_scoped_or_404, roles_required, scope_clause
 from portal.blueprints.lost import bp
 from portal.blueprints.lost.forms import AnalysisFilters, CustomerLossForm, LostRecordForm, ReviewForm
 from portal.blueprints.quotes.queries import active_competitors, competitor_for, search_products
@@ -21,6 +21,7 @@ from portal.forms import bounded_int
 from portal.lookups import ensure_default_entries
 from portal.models import LOST_REASON, Customer, CustomerLoss, Department, LostOrder, Quote, Role, Stage
 from portal.rendering import form_status, money
+from portal.periods import period_filters_for
 from portal.rules import lost_orders as figures
 from portal.rules.followups import company_today
 
@@ -39,14 +40,7 @@ ORDERS_PAGE_SIZE = 50
 
 def _analysis_filters() -> AnalysisFilters:
     """The period and department asked for; a head may look at their own department only."""
-    filters = AnalysisFilters.from_args(request.args, company_today())
-    if current_user.role == Role.HEAD:
-        if filters.department not in (None, current_user.department_id):
-            abort(404)
-        filters.department = current_user.department_id
-    elif filters.department is not None and db.session.get(Department, filters.department) is None:
-        abort(404)
-    return filters
+    return period_filters_for(current_user, request.args, company_today())
 
 
 def _rate_text(rate) -> str:

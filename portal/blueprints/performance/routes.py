@@ -18,7 +18,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm, parse_decimal
 from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, User
-from portal.periods import PeriodFilters
+from portal.periods import period_filters_for
 from portal.rendering import money
 from portal.rules.followups import company_today
 from portal.rules.performance import Metrics, monthly_trend, salesperson_metrics, total_of, weekly_activity
@@ -30,18 +30,9 @@ MAX_TARGET = Decimal("9999999999.99")
 MAX_YEARS = 5
 
 
-def _filters() -> PeriodFilters:
+def _filters():
     """The period asked for; a head sees their own department only, a salesperson only themselves."""
-    filters = PeriodFilters.from_args(request.args, company_today(), kinds=ALL_PERIOD_KINDS, max_years=MAX_YEARS)
-    if current_user.role == Role.HEAD:
-        if filters.department not in (None, current_user.department_id):
-            abort(404)
-        filters.department = current_user.department_id
-    elif current_user.role == Role.SALES:
-        filters.department = None
-    elif filters.department is not None and db.session.get(Department, filters.department) is None:
-        abort(404)
-    return filters
+    return period_filters_for(current_user, request.args, company_today(), kinds=ALL_PERIOD_KINDS, max_years=MAX_YEARS)
 
 
 def salespeople(department_id: int | None = None) -> list[User]:
@@ -63,7 +54,7 @@ def _departments(department_id: int | None = None) -> list[Department]:
 def _trend_charts(user_ids: list[int], period) -> dict:
     """Deal amount and close rate over the 12 months ending with the period's last month."""
     months, day = [], period.end.replace(day=1)
-    for _ in range(12):
+    for _month in range(12):
         months.insert(0, month_period(day))
         day = (day - timedelta(days=1)).replace(day=1)
     trend = monthly_trend(months, user_ids)

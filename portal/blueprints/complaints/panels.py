@@ -1,0 +1,24 @@
+"""The customer page's complaints and suggestions, with the button that records one."""
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.access import Area, can_see_area, scope_clause
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import COMPLAINT_STATUS_LABELS, Complaint
+from portal.panels import Panel, register_panel
+from portal.rules.complaints import is_overdue
+
+
+@register_panel("customer")
+def customer_complaints_panel(customer, user) -> Panel | None:
+    if not can_see_area(user, Area.CUSTOMER_DATA):
+        return None
+    complaints = db.session.scalars(
+        select(Complaint).where(Complaint.customer_id == customer.id, Complaint.archived_at.is_(None), scope_clause(Complaint, user))
+        .order_by(Complaint.received_at.desc()).limit(10)
+    ).all()
+    now = utcnow()
+    rows = [(complaint, is_overdue(complaint.respond_by, complaint.first_response_at, now)) for complaint in complaints]
+    return Panel(_("Complaints and suggestions"), "complaints/_customer_complaints.html",
+                 {"rows": rows, "customer": customer, "status_labels": COMPLAINT_STATUS_LABELS}, order=40)
