@@ -80,11 +80,18 @@ def decimal_or_none(value) -> Decimal | None:
         return None
 
 
+# Days a filter or report may name: wide enough for any business date, narrow enough that a day
+# before or after it, or its midnight in another time zone, is still a valid date.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def date_or_none(value) -> date | None:
+    """An ISO date from the query string within ``FIRST_DAY``–``LAST_DAY``, else None."""
     try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+        day = date.fromisoformat(value) if value else None
+    except (ValueError, TypeError):
         return None
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
 _LIKE_SPECIALS = re.compile(r"([\\%_])")

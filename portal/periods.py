@@ -6,15 +6,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from portal.forms import bounded_int
+from portal.forms import bounded_int, date_or_none
 from portal.rules.periods import PERIOD_KINDS, Period, month_period, quarter_period, week_period, year_period
-
-
-def _date(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -36,7 +29,7 @@ class PeriodFilters:
             department = bounded_int(args.get("department", ""))
         except ValueError:
             department = None
-        filters = cls(kind, _date(args.get("on")) or today, _date(args.get("start")), _date(args.get("end")), department)
+        filters = cls(kind, date_or_none(args.get("on")) or today, date_or_none(args.get("start")), date_or_none(args.get("end")), department)
         if kind == "custom":
             if filters.start is None or filters.end is None:
                 filters.error = _l("Enter the first and the last day of the period.")

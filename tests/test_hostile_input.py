@@ -211,3 +211,15 @@ def test_user_list_ignores_a_bad_page_number(client, team, page):
     response = client.get("/admin/users", query_string={"page": page})
     assert response.status_code == 200
     assert team["sales"].username in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", [
+    "/complaints/?to=9999-12-31", "/complaints/?from=0001-01-01", "/complaints/summary?kind=month&on=9999-12-31",
+    "/performance/?kind=month&on=9999-12-31", "/performance/?kind=custom&start=0001-01-01&end=0001-01-02",
+    "/lost/analysis?kind=month&on=9999-12-31", "/contracts/?from=0001-01-01&to=9999-12-31",
+    "/deliveries/?from=9999-12-31", "/payments/?to=0001-01-01",
+])
+def test_dates_at_the_ends_of_the_calendar_are_ignored_not_an_error(client, team, url):
+    """A day whose neighbour or other-time-zone midnight does not exist (0001-01-01, 9999-12-31)."""
+    login_as(client, team["admin"])
+    assert client.get(url).status_code in (200, 422)

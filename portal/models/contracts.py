@@ -65,6 +65,8 @@ class Contract(BusinessRecord, db.Model):
         Index("ix_contracts_owner_id_id", "owner_id", "id"),
         Index("ix_contracts_department_id_id", "department_id", "id"),
         Index("ix_contracts_customer_signed", "customer_id", "signed_on"),
+        # The performance metrics read a salesperson's contracts of a period from this alone.
+        Index("ix_contracts_owner_signed", "owner_id", "signed_on", "status", "archived_at", "amount_gross"),
         # The list's count and totals for the administrator and heads read these alone (covering).
         Index("ix_contracts_totals", "archived_at", "signed_on", "status", "amount_gross", "amount_received"),
         Index("ix_contracts_department_totals", "department_id", "archived_at", "signed_on", "status",
@@ -166,6 +168,7 @@ class Payment(BusinessRecord, db.Model):
     __table_args__ = (
         Index("ix_payments_contract_id", "contract_id", "received_on"),
         Index("ix_payments_owner_id_id", "owner_id", "id"),
+        Index("ix_payments_owner_received", "owner_id", "received_on", "archived_at", "amount"),
         Index("ix_payments_department_received", "department_id", "received_on", "amount"),
         Index("ix_payments_received", "received_on", "archived_at", "amount"),
     )

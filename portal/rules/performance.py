@@ -178,17 +178,17 @@ def salesperson_metrics(period: Period, user_ids: list[int]) -> dict[int, Metric
         .group_by(Payment.owner_id)
     ):
         metrics[owner].collected = Decimal(amount)
-    first = (
-        select(Contract.customer_id, func.min(Contract.signed_on).label("first_on"))
-        .where(Contract.archived_at.is_(None), Contract.status != CANCELLED)
-        .group_by(Contract.customer_id).subquery()
-    )
-    for owner, registered, first_on in db.session.execute(
-        select(Customer.owner_id, Customer.created_at, first.c.first_on)
-        .join(first, first.c.customer_id == Customer.id)
-        .where(Customer.owner_id.in_(user_ids), first.c.first_on.between(*days))
+    # Each of their customers' first contract (cancelled ones left out): reached from the owners'
+    # customers, so only their contracts are read.
+    first_on = func.min(Contract.signed_on)
+    for owner, registered, first_day in db.session.execute(
+        select(Customer.owner_id, Customer.created_at, first_on)
+        .join(Contract, Contract.customer_id == Customer.id)
+        .where(Customer.owner_id.in_(user_ids), Contract.archived_at.is_(None), Contract.status != CANCELLED)
+        .group_by(Customer.id, Customer.owner_id, Customer.created_at)
+        .having(first_on.between(*days))
     ):
-        metrics[owner].first_deal_days.append(max((first_on - local_date(registered)).days, 0))
+        metrics[owner].first_deal_days.append(max((first_day - local_date(registered)).days, 0))
     months = _months(period)
     for user, year, month, amount in db.session.execute(
         select(SalesTarget.user_id, SalesTarget.year, SalesTarget.month, SalesTarget.amount).where(
