@@ -36,6 +36,8 @@ LIMITS = {
     "analysis_over_sql": 2.0,
     "export_extra_peak_mb": 50.0,
     "sheet_xlsx_ms": 1000.0,
+    "nightly_command_s": 10.0,
+    "grading_page_ms": 300.0,
 }
 REPEAT = {"request": 50, "baseline": 50, "query": 60}
 WARMUP = 3
@@ -348,6 +350,9 @@ class Bench:
 
     def complaints(self) -> None:
         _complaint_scenarios(self)
+
+    def grading(self) -> None:
+        _grading_scenarios(self)
 
     def customer_page(self) -> None:
         from flask import url_for
@@ -666,6 +671,30 @@ def _complaint_scenarios(bench) -> None:
     bench.request_figures("complaints.head.summary.page", "head", url, None, LIMITS["page_ms"])
 
 
+def _grading_scenarios(bench) -> None:
+    """The two nightly commands over all customers (grading from the window's contracts, the churn
+    check of every signed customer), each once on a copy-free run inside the app; then the grading
+    page, a grade's customers and the churn list for the head and the administrator."""
+    from flask import url_for
+
+    from portal.blueprints.grading.compute import run_churn, run_grading
+    from portal.rules.followups import company_today
+
+    for name, job in (("grade_customers", run_grading), ("flag_churn", run_churn)):
+        with bench.app.app_context():
+            started = time.perf_counter()
+            job(company_today())
+            bench.db.session.commit()
+            seconds = time.perf_counter() - started
+        bench.add(f"grading.command.{name}.seconds", seconds, "s", LIMITS["nightly_command_s"])
+    for role in ("head", "admin"):
+        for name, endpoint, args in (("page", "grading.index", {}), ("grade_bb", "grading.customers", {"grade": "BB"}),
+                                     ("churn", "grading.churn", {})):
+            with bench.app.test_request_context():
+                url = url_for(endpoint, **args)
+            bench.request_figures(f"grading.{role}.{name}.page", role, url, None, LIMITS["grading_page_ms"])
+
+
 def _export_scenario(bench) -> None:
     """The administrator's export of every customer (the list's route, its keyset pages walked to
     the end) against a bare script reading the same rows with one query and writing them with
@@ -725,7 +754,7 @@ def _export_scenario(bench) -> None:
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
     """Every figure of one run (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.complaints, bench.export):
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.complaints, bench.grading, bench.export):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)

@@ -193,3 +193,17 @@ def changes_since(record, version: int) -> list[AuditEntry]:
         .order_by(AuditEntry.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def record_bulk_changes(session: Session, table_name: str, entries, action: str) -> None:
+    """Entries for changes written in bulk (a nightly recomputation over many records), in one
+    statement: ``entries`` are (record id, label, version after, {column: [old, new]})."""
+    now = utcnow()
+    actor = _actor_id(session)
+    rows = [
+        {"created_at": now, "user_id": actor, "action": action, "record_type": table_name, "record_id": record_id,
+         "record_label": label[:200], "record_version": version, "changes": changes}
+        for record_id, label, version, changes in entries
+    ]
+    if rows:
+        session.connection().execute(AuditEntry.__table__.insert(), rows)

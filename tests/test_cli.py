@@ -88,7 +88,14 @@ def _demo_has_contracts_in_every_state_and_targets():
     today = company_today()
     for status in ("paid", "partly_paid", "overdue"):
         assert list_contracts(admin, ContractFilters(payment=status), None, today).count > 0, status
-    assert db.session.scalar(select(Contract).where(Contract.quote_id.is_(None))) is None
+    assert db.session.scalar(select(Contract).where(Contract.quote_id.is_not(None)).limit(1)) is not None
     deliveries = db.session.scalars(select(Delivery)).all()
     assert any(d.delivered_on for d in deliveries) and any(d.delivered_on is None and d.planned_on < today for d in deliveries)
     assert db.session.scalar(select(SalesTarget).limit(1)) is not None
+    # Every value grade and every churn rule has an example.
+    from portal.models import ChurnFlag, Customer
+
+    grades = set(db.session.scalars(select(Customer.value_grade).where(Customer.value_grade.is_not(None))))
+    assert grades == {"AA", "AB", "BA", "BB"}, grades
+    rules = {rule for flag in db.session.scalars(select(ChurnFlag)) for rule in flag.rules.split(",")}
+    assert rules == {"interval", "quiet", "fall"}, rules

@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.contracts import bp as contracts_bp
     from portal.blueprints.performance import bp as performance_bp
     from portal.blueprints.complaints import bp as complaints_bp
+    from portal.blueprints.grading import bp as grading_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -34,3 +35,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contracts_bp)
     app.register_blueprint(performance_bp)
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(grading_bp)

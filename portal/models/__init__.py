@@ -35,6 +35,7 @@ from portal.models.contracts import (
     Instalment,
     Payment,
 )
+from portal.models.grading import VALUE_GRADES, ChurnDismissal, ChurnFlag, CustomerValue, GradingRun
 from portal.models.performance import SalesTarget
 from portal.models.quotes import (
     LOST_REASON,
@@ -51,6 +52,11 @@ from portal.models.quotes import (
 )
 
 __all__ = [
+    "VALUE_GRADES",
+    "ChurnDismissal",
+    "ChurnFlag",
+    "CustomerValue",
+    "GradingRun",
     "COMPLAINT_CATEGORY",
     "COMPLAINT_CHANNEL_LABELS",
     "COMPLAINT_KIND_LABELS",

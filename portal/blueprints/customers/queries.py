@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.access import scope_clause
 from portal.extensions import db
-from portal.models import Customer, GradePolicy, LookupKind, LookupValue, Role, Stage, User
+from portal.models import VALUE_GRADES, Customer, GradePolicy, LookupKind, LookupValue, Role, Stage, User
 from portal.rules.customers import normalise_name, phone_digits
 from portal.rules.followups import company_today
 from portal.search import gram_clause, gram_query, indexed_contains
@@ -39,6 +39,8 @@ class CustomerFilters:
     source: int | None = None
     customer_type: int | None = None
     region: str = ""
+    # The value grade (AA, AB, BA, BB) of the latest grading.
+    value_grade: str = ""
     overdue: bool = False
     sort: str = "newest"
 
@@ -54,6 +56,7 @@ class CustomerFilters:
             source=int_or_none(args.get("source")),
             customer_type=int_or_none(args.get("type")),
             region=args.get("region", "").strip()[:100],
+            value_grade=args.get("value", "") if args.get("value") in VALUE_GRADES else "",
             overdue=args.get("overdue") in {"1", "on", "y"},
             sort=sort if sort in SORTS else "newest",
         )
@@ -69,6 +72,7 @@ class CustomerFilters:
             "source": self.source,
             "type": self.customer_type,
             "region": self.region,
+            "value": self.value_grade,
             "overdue": "1" if self.overdue else None,
             "sort": self.sort if self.sort != "newest" else None,
         }
@@ -123,6 +127,7 @@ _CLAUSES = {
     "source": Customer.source_id == bindparam("source"),
     "type": Customer.customer_type_id == bindparam("type"),
     "region": Customer.region.like(bindparam("region"), escape="\\"),
+    "value": Customer.value_grade == bindparam("value"),
     "overdue": _NEXT < bindparam("today"),
     "planned": _NEXT.is_not(None),
     "unplanned": _NEXT.is_(None),
@@ -211,6 +216,8 @@ def _filter_clauses(user, filters: CustomerFilters) -> tuple[tuple[str, ...], di
         use("type", type=filters.customer_type)
     if filters.region:
         use("region", region=_LIKE_SPECIALS.sub(r"\\\1", filters.region) + "%")
+    if filters.value_grade:
+        use("value", value=filters.value_grade)
     if filters.overdue:
         use("overdue", today=company_today())
     return tuple(names), params

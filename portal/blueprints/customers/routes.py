@@ -30,7 +30,7 @@ from portal.forms import ConfirmForm
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import STAGE_LABELS, Contact, Customer, Department, LookupKind, LookupValue, Role, User
+from portal.models import STAGE_LABELS, VALUE_GRADES, Contact, Customer, Department, LookupKind, LookupValue, Role, User
 from portal.panels import panels_for
 from portal.rendering import form_status, render_page_or_fragment, wants_fragment
 from portal.rules.customers import normalise_name, phone_digits, refresh_keys
@@ -82,7 +82,7 @@ def index():
     }
     fragment = wants_fragment(ROWS_TARGET)
     if not fragment:
-        context.update(_filter_choices())
+        context.update(_filter_choices(), value_grades=[(grade, grade) for grade in VALUE_GRADES])
     response = render_page_or_fragment("customers/index.html", "customers/_rows.html", ROWS_TARGET, **context)
     if fragment:
         # The form sends every field; the address bar gets only the filters in use.
