@@ -29,6 +29,7 @@ from werkzeug.security import generate_password_hash
 
 from bench import words
 from bench.generate_complaints import build_complaints
+from bench.generate_pool import build_pool
 from bench.generate_contracts import build_contracts, build_targets
 from bench.generate_quotes import build_quotes
 from portal.models import (
@@ -125,6 +126,7 @@ class _Builder:
         build_contracts(self, self.shape.contracts)
         build_targets(self)
         build_complaints(self, self.shape.complaints)
+        build_pool(self)
         facts.update(focus_customer_id=self.focus_id, search_term=words.TRADE_WORDS[0])
         return facts
 

@@ -354,6 +354,9 @@ class Bench:
     def grading(self) -> None:
         _grading_scenarios(self)
 
+    def pool(self) -> None:
+        _pool_scenarios(self)
+
     def customer_page(self) -> None:
         from flask import url_for
 
@@ -671,6 +674,35 @@ def _complaint_scenarios(bench) -> None:
     bench.request_figures("complaints.head.summary.page", "head", url, None, LIMITS["page_ms"])
 
 
+def _timed_nightly(bench, job) -> float:
+    """Seconds a nightly command's work takes, flushed to the database and then rolled back, so the
+    reused benchmark data stays as generated and every run measures the same work."""
+    with bench.app.app_context():
+        started = time.perf_counter()
+        job()
+        bench.db.session.flush()
+        seconds = time.perf_counter() - started
+        bench.db.session.rollback()
+    return seconds
+
+
+def _pool_scenarios(bench) -> None:
+    """Recycling over every customer (the ``recycle-customers`` command's work, rolled back) and the
+    pool list fragment for a salesperson, the head and the administrator."""
+    from flask import url_for
+
+    from portal.blueprints.pool.compute import run_recycle
+    from portal.database import utcnow
+
+    bench.add("pool.command.recycle_customers.seconds", _timed_nightly(bench, lambda: run_recycle(utcnow())), "s",
+              LIMITS["nightly_command_s"])
+    rows = {"HX-Request": "true", "HX-Target": "pool-rows"}
+    for role in ("sales", "head", "admin"):
+        with bench.app.test_request_context():
+            url = url_for("pool.index")
+        bench.request_figures(f"pool.{role}.fragment", role, url, rows, LIMITS["fragment_ms"])
+
+
 def _grading_scenarios(bench) -> None:
     """The two nightly commands over all customers (grading from the window's contracts, the churn
     check of every signed customer), each once on a copy-free run inside the app; then the grading
@@ -681,12 +713,13 @@ def _grading_scenarios(bench) -> None:
     from portal.rules.followups import company_today
 
     for name, job in (("grade_customers", run_grading), ("flag_churn", run_churn)):
-        with bench.app.app_context():
-            started = time.perf_counter()
-            job(company_today())
-            bench.db.session.commit()
-            seconds = time.perf_counter() - started
-        bench.add(f"grading.command.{name}.seconds", seconds, "s", LIMITS["nightly_command_s"])
+        bench.add(f"grading.command.{name}.seconds", _timed_nightly(bench, lambda: job(company_today())), "s",
+                  LIMITS["nightly_command_s"])
+    # The pages read what the commands write: keep one run of each.
+    with bench.app.app_context():
+        run_grading(company_today())
+        run_churn(company_today())
+        bench.db.session.commit()
     for role in ("head", "admin"):
         for name, endpoint, args in (("page", "grading.index", {}), ("grade_bb", "grading.customers", {"grade": "BB"}),
                                      ("churn", "grading.churn", {})):
@@ -754,7 +787,7 @@ def _export_scenario(bench) -> None:
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
     """Every figure of one run (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.complaints, bench.grading, bench.export):
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.complaints, bench.grading, bench.pool, bench.export):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)

@@ -84,6 +84,8 @@ def scope_clause(model, user, area: Area = Area.CUSTOMER_DATA):
         if user.department_id is None:
             return false()
         return _department_column(model) == user.department_id
+    if hasattr(model, "scope_sales_clause"):
+        return model.scope_sales_clause(user)
     return _owner_column(model) == user.id
 
 

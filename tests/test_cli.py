@@ -99,3 +99,10 @@ def _demo_has_contracts_in_every_state_and_targets():
     assert grades == {"AA", "AB", "BA", "BB"}, grades
     rules = {rule for flag in db.session.scalars(select(ChurnFlag)) for rule in flag.rules.split(",")}
     assert rules == {"interval", "quiet", "fall"}, rules
+    # Customers in the pool, and some due to return to it within days.
+    from portal.blueprints.pool.reminders import about_to_be_recycled
+    from portal.database import utcnow
+
+    assert db.session.scalar(select(Customer).where(Customer.pool_since.is_not(None)).limit(1)) is not None
+    salespeople = db.session.scalars(select(User).where(User.role == "sales")).all()
+    assert any(about_to_be_recycled(person.id, utcnow()) for person in salespeople)

@@ -223,3 +223,10 @@ def test_dates_at_the_ends_of_the_calendar_are_ignored_not_an_error(client, team
     """A day whose neighbour or other-time-zone midnight does not exist (0001-01-01, 9999-12-31)."""
     login_as(client, team["admin"])
     assert client.get(url).status_code in (200, 422)
+
+
+@pytest.mark.parametrize("url", [f"/performance/targets?department={HUGE}", f"/performance/targets?year={HUGE}",
+                                 "/performance/targets?year=-5", f"/grading/customers?grade=AA&after={HUGE}"])
+def test_report_arguments_out_of_range_are_ignored(client, team, url):
+    login_as(client, team["admin"])
+    assert client.get(url).status_code in (200, 302)

@@ -74,6 +74,16 @@ def test_migrations_build_exactly_the_models_schema(app):
         assert compare_metadata(context, db.metadata) == []
 
 
+def test_the_search_index_triggers_survive_every_migration(app):
+    """A migration that copies the customers table (an Alembic batch on SQLite) drops the triggers
+    that keep the search index in step; the migrated test database must still have all three."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        names = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"customers_grams_insert", "customers_grams_delete", "customers_grams_update"} <= names
+
+
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout():
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite settings")

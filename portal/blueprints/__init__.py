@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.performance import bp as performance_bp
     from portal.blueprints.complaints import bp as complaints_bp
     from portal.blueprints.grading import bp as grading_bp
+    from portal.blueprints.pool import bp as pool_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -36,3 +37,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(performance_bp)
     app.register_blueprint(complaints_bp)
     app.register_blueprint(grading_bp)
+    app.register_blueprint(pool_bp)

@@ -37,6 +37,7 @@ from portal.models.contracts import (
 )
 from portal.models.grading import VALUE_GRADES, ChurnDismissal, ChurnFlag, CustomerValue, GradingRun
 from portal.models.performance import SalesTarget
+from portal.models.pool import PoolEvent, PoolRule
 from portal.models.quotes import (
     LOST_REASON,
     PRODUCT_CATEGORY,
@@ -52,6 +53,8 @@ from portal.models.quotes import (
 )
 
 __all__ = [
+    "PoolEvent",
+    "PoolRule",
     "VALUE_GRADES",
     "ChurnDismissal",
     "ChurnFlag",

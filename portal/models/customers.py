@@ -3,11 +3,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, and_, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.access import Area
-from portal.database import UTCDateTime
+from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.models.base import BusinessRecord
 
@@ -102,6 +102,8 @@ class Customer(BusinessRecord, db.Model):
         Index("ix_customers_department_next", "department_id", "next_follow_up_on", "archived_at"),
         # New customers of a salesperson in a period (performance metrics).
         Index("ix_customers_owner_created", "owner_id", "created_at", "archived_at"),
+        # The pool list per department, newest returned first.
+        Index("ix_customers_department_pool", "department_id", "pool_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,6 +134,14 @@ class Customer(BusinessRecord, db.Model):
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # Bigrams of search_text for the search index (portal/search.py); set with it by refresh_keys.
     search_grams: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The customer pool (公海): when it was returned to its department's pool (None: owned). The
+    # owner stays the last one, for the history and the claim-back wait.
+    pool_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Since when the present owner has it (registered, claimed, assigned, handed over): recycling
+    # counts from here when there is no later follow-up.
+    owned_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # A key customer its owner locked: never recycled.
+    locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     owner = relationship("User", foreign_keys=[owner_id])
     department = relationship("Department")
@@ -141,6 +151,11 @@ class Customer(BusinessRecord, db.Model):
 
     def __repr__(self) -> str:
         return f"<Customer {self.id} {self.name}>"
+
+    @classmethod
+    def scope_sales_clause(cls, user):
+        """A salesperson sees the customers they own, not those they owned before the pool took them."""
+        return and_(cls.owner_id == user.id, cls.pool_since.is_(None))
 
 
 class Contact(BusinessRecord, db.Model):

@@ -57,6 +57,7 @@ def hand_over(customer_ids, from_user, to_user) -> list[Customer]:
         for customer in customers:
             customer.owner_id = to_user.id
             customer.department_id = to_user.department_id
+            customer.owned_since = utcnow()
     return customers
 
 

@@ -235,6 +235,8 @@ def _set_owner(customer: Customer, form: CustomerForm) -> None:
         owner = db.session.get(User, form.owner_id.data)
     else:
         owner = customer.owner if customer.owner_id else current_user
+    if customer.owner_id != owner.id:
+        customer.owned_since = utcnow()
     customer.owner_id = owner.id
     customer.department_id = owner.department_id
 

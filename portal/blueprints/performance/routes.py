@@ -16,7 +16,7 @@ from portal.company_settings import get_setting
 from portal.exporting import xlsx_file_response
 from portal.database import utcnow
 from portal.extensions import db
-from portal.forms import ConfirmForm, parse_decimal
+from portal.forms import ConfirmForm, int_or_none, parse_decimal
 from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, User
 from portal.periods import period_filters_for
 from portal.rendering import money
@@ -120,15 +120,9 @@ def targets():
     """The target grid (业绩目标): people × 12 months of a year; heads their department, the
     administrator everyone. All cells are saved together, or none when one is wrong."""
     today = company_today()
-    try:
-        year = int(request.values.get("year", today.year))
-    except ValueError:
-        year = today.year
+    year = int_or_none(request.values.get("year")) or today.year
     year = min(max(year, 2000), 2100)
-    try:
-        department_id = int(request.values.get("department", "")) if current_user.role == Role.ADMIN else None
-    except ValueError:
-        department_id = None
+    department_id = int_or_none(request.values.get("department")) if current_user.role == Role.ADMIN else None
     people = _target_people(department_id)
     existing = {
         (target.user_id, target.month): target

@@ -1,0 +1,118 @@
+"""Recycling neglected customers into the pool, claiming and assigning them: the SQL around the
+plain rules of ``portal.rules.pool``. A claim is one conditional UPDATE, so of two people claiming
+the same customer at once exactly one changes the row."""
+from datetime import datetime, time
+
+from sqlalchemy import bindparam, func, select, update
+
+from portal.audit import record_bulk_changes
+from portal.extensions import db
+from portal.models import Contract, Customer, PoolEvent, PoolRule
+from portal.rules.followups import local_date, local_to_utc
+from portal.rules.pool import GRADE_RULES, INTENDED, INTENDED_RULE_DAYS, CustomerFacts, recycling
+
+OPEN_CONTRACT = ("in_progress", "delivered")
+
+
+def current_rules() -> dict[str, int]:
+    """The recycling rules: the stored ones, the defaults for any not stored yet."""
+    rules = {f"grade:{grade}": days for grade, days in GRADE_RULES.items()}
+    rules[f"stage:{INTENDED}"] = INTENDED_RULE_DAYS
+    for rule in db.session.scalars(select(PoolRule).where(PoolRule.archived_at.is_(None))):
+        rules[rule.key] = rule.days
+    return rules
+
+
+def owned_customers_with_plans(owner_id: int | None = None, customer_id: int | None = None):
+    """(customer row, recycling plan) for every owned, unarchived customer (or one owner's, or one
+    customer): three statements whatever their number."""
+    conditions = [Customer.archived_at.is_(None), Customer.pool_since.is_(None)]
+    contract_conditions = [Contract.archived_at.is_(None)]
+    if owner_id is not None:
+        conditions.append(Customer.owner_id == owner_id)
+    if customer_id is not None:
+        conditions.append(Customer.id == customer_id)
+    if owner_id is not None or customer_id is not None:
+        contract_conditions.append(Contract.customer_id.in_(select(Customer.id).where(*conditions)))
+    open_ids = set(db.session.scalars(
+        select(Contract.customer_id).where(*contract_conditions, Contract.status.in_(OPEN_CONTRACT)).distinct()))
+    last_signed = dict(db.session.execute(
+        select(Contract.customer_id, func.max(Contract.signed_on)).where(*contract_conditions, Contract.status != "cancelled")
+        .group_by(Contract.customer_id)).all())
+    rules = current_rules()
+    rows = db.session.execute(
+        select(Customer.id, Customer.name, Customer.owner_id, Customer.department_id, Customer.version, Customer.stage,
+               Customer.intention_grade, Customer.locked, Customer.owned_since, Customer.created_at, Customer.last_follow_up_at)
+        .where(*conditions)
+    ).all()
+    for row in rows:
+        owned_since = row.owned_since or row.created_at
+        signed = last_signed.get(row.id)
+        facts = CustomerFacts(
+            intention_grade=row.intention_grade, stage=row.stage, owned_since=owned_since,
+            last_follow_up_at=row.last_follow_up_at, locked=row.locked, open_contract=row.id in open_ids,
+            contract_since_owned=signed is not None and local_to_utc(datetime.combine(signed, time.max)) >= owned_since,
+        )
+        yield row, recycling(facts, rules)
+
+
+def run_recycle(now: datetime, by_user_id: int | None = None) -> int:
+    """Return every customer whose recycling moment has come to its department's pool; each move is
+    a pool event and a history entry naming the rule. The caller commits."""
+    due = [(row, plan) for row, plan in owned_customers_with_plans() if plan is not None and now >= plan.due_at]
+    if not due:
+        return 0
+    table = Customer.__table__
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("customer_id"), table.c.pool_since.is_(None))
+        .values(pool_since=now, version=table.c.version + 1, updated_at=now),
+        [{"customer_id": row.id} for row, _plan in due],
+    )
+    db.session.execute(PoolEvent.__table__.insert(), [
+        {"customer_id": row.id, "user_id": row.owner_id, "kind": "recycle", "at": now, "rule": plan.rule, "by_user_id": by_user_id}
+        for row, plan in due
+    ])
+    record_bulk_changes(db.session, "customers", [
+        (row.id, row.name, row.version + 1, {"pool_since": [None, now.isoformat()], "rule": [None, f"{plan.rule} {plan.days}"]})
+        for row, plan in due
+    ], "recycle")
+    return len(due)
+
+
+def take_from_pool(customer: Customer, new_owner, now: datetime, kind: str, by_user_id: int) -> bool:
+    """Give a pool customer to ``new_owner`` if it is still in the pool: True for the one request
+    whose UPDATE changed the row, False for any other (someone was quicker)."""
+    table = Customer.__table__
+    result = db.session.execute(
+        update(table).where(table.c.id == customer.id, table.c.pool_since.is_not(None), table.c.archived_at.is_(None))
+        .values(owner_id=new_owner.id, department_id=new_owner.department_id, pool_since=None, owned_since=now,
+                locked=False, version=table.c.version + 1, updated_at=now)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.add(PoolEvent(customer_id=customer.id, user_id=new_owner.id, kind=kind, at=now, by_user_id=by_user_id))
+    record_bulk_changes(db.session, "customers", [
+        (customer.id, customer.name, customer.version + 1, {"owner_id": [customer.owner_id, new_owner.id], "pool_since": [str(customer.pool_since), None]})
+    ], kind)
+    return True
+
+
+def claims_today(user_id: int, day_start: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(PoolEvent).where(
+        PoolEvent.user_id == user_id, PoolEvent.kind == "claim", PoolEvent.at >= day_start))
+
+
+def owned_count(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Customer).where(
+        Customer.owner_id == user_id, Customer.pool_since.is_(None), Customer.archived_at.is_(None)))
+
+
+def recycled_from(user_id: int, customer_id: int) -> datetime | None:
+    """When the pool last took this customer from ``user_id``."""
+    return db.session.scalar(select(func.max(PoolEvent.at)).where(
+        PoolEvent.customer_id == customer_id, PoolEvent.user_id == user_id, PoolEvent.kind == "recycle"))
+
+
+def company_day_start(now: datetime) -> datetime:
+    return local_to_utc(datetime.combine(local_date(now), time.min))
+
