@@ -49,7 +49,8 @@ def default_settings(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 14,
         # A salesperson may leave a form open through a long call; eight hours covers a working day.
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # The largest upload: a customer import (20 MB by default, 30 MB at most) with its form.
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],

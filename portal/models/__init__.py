@@ -36,6 +36,7 @@ from portal.models.contracts import (
     Payment,
 )
 from portal.models.grading import VALUE_GRADES, ChurnDismissal, ChurnFlag, CustomerValue, GradingRun
+from portal.models.imports import ImportJob
 from portal.models.performance import SalesTarget
 from portal.models.pool import PoolEvent, PoolRule
 from portal.models.quotes import (
@@ -53,6 +54,7 @@ from portal.models.quotes import (
 )
 
 __all__ = [
+    "ImportJob",
     "PoolEvent",
     "PoolRule",
     "VALUE_GRADES",

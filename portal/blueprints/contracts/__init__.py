@@ -13,9 +13,9 @@ bp = Blueprint("contracts", __name__)
 CONTRACTS = _l("Contracts")
 register_setting(SettingDefinition("contracts.prefix", _l("Contract number prefix"), default="HT", group=CONTRACTS,
                                    max_length=10, hint=_l("Contract numbers read <prefix><year>-0001.")))
-# Requests are capped at 16 MB (MAX_CONTENT_LENGTH), so the setting stays below that.
+# Requests are capped at 32 MB (MAX_CONTENT_LENGTH), so the setting stays below that.
 register_setting(SettingDefinition("contracts.scan_max_mb", _l("Largest scanned contract (MB)"), kind="int", default=10,
-                                   group=CONTRACTS, minimum=1, maximum=15))
+                                   group=CONTRACTS, minimum=1, maximum=30))
 
 # A merged customer's contracts, payments and deliveries move to the customer that stays.
 for _model in (Contract, Payment, Delivery):

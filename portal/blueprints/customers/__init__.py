@@ -12,4 +12,4 @@ register_nav_item(
     before="admin.users",
 )
 
-from portal.blueprints.customers import demo, routes  # noqa: E402,F401
+from portal.blueprints.customers import demo, import_routes, routes  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """Customer queries: the scoped keyset-paginated list, duplicate matching and choice lists."""
 import re
+from collections import defaultdict
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.access import scope_clause
 from portal.extensions import db
-from portal.models import VALUE_GRADES, Customer, GradePolicy, LookupKind, LookupValue, Role, Stage, User
+from portal.models import VALUE_GRADES, Contact, Customer, GradePolicy, LookupKind, LookupValue, Role, Stage, User
 from portal.rules.customers import normalise_name, phone_digits
 from portal.rules.followups import company_today
 from portal.search import gram_clause, gram_query, indexed_contains
@@ -387,3 +388,46 @@ def lookup_names() -> dict[int, str]:
 def active_grades() -> list[str]:
     stmt = select(GradePolicy.grade).where(GradePolicy.archived_at.is_(None))
     return list(db.session.scalars(stmt.order_by(GradePolicy.position, GradePolicy.grade)))
+
+
+class DuplicateIndex:
+    """``find_duplicates`` for many rows at once (an import): the same rules — equal name key, a
+    phone of 7+ digits equal to one of the customer's or its contacts', equal e-mail — checked
+    against every non-archived customer loaded once (two statements)."""
+
+    def __init__(self):
+        self.names: dict[int, str] = {}
+        self.by_name, self.by_phone, self.by_email = defaultdict(set), defaultdict(set), defaultdict(set)
+        for customer_id, name, name_key, phone_key, mobile_key, email in db.session.execute(
+            select(Customer.id, Customer.name, Customer.name_key, Customer.phone_key, Customer.mobile_key, Customer.email)
+            .where(Customer.archived_at.is_(None))
+        ):
+            self.names[customer_id] = name
+            self.add(customer_id, name_key, (phone_key, mobile_key), email)
+        for customer_id, phone, mobile in db.session.execute(
+            select(Contact.customer_id, Contact.phone, Contact.mobile).join(Customer, Customer.id == Contact.customer_id)
+            .where(Customer.archived_at.is_(None), Contact.archived_at.is_(None))
+        ):
+            self.add(customer_id, "", (phone_digits(phone), phone_digits(mobile)), "")
+
+    def add(self, customer_id: int, name_key: str, digits, email: str) -> None:
+        if name_key:
+            self.by_name[name_key].add(customer_id)
+        for number in digits:
+            if number and len(number) >= 7:
+                self.by_phone[number].add(customer_id)
+        if email:
+            self.by_email[email.lower()].add(customer_id)
+
+    def matches(self, name: str, phones, email: str) -> list[tuple[int, list[str]]]:
+        """(customer id, reasons) of the customers that look like this one, by id."""
+        found = defaultdict(list)
+        for customer_id in self.by_name.get(normalise_name(name or ""), ()):
+            found[customer_id].append("name")
+        for number in {phone_digits(phone) for phone in phones if phone}:
+            for customer_id in self.by_phone.get(number, ()) if len(number) >= 7 else ():
+                if "phone" not in found[customer_id]:
+                    found[customer_id].append("phone")
+        for customer_id in self.by_email.get((email or "").strip().lower(), ()) if email else ():
+            found[customer_id].append("email")
+        return sorted(found.items())

@@ -26,6 +26,8 @@ ANALYSTS = (Role.HEAD.value, Role.ADMIN.value)
 CHURN_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
 PAGE_SIZE = 50
 PARETO_POINTS = 60
+# The most urgent first; the rest follow as these are dealt with.
+CHURN_LIST_LIMIT = 200
 
 
 def _value_scope(run_id: int) -> list:
@@ -130,11 +132,12 @@ def churn():
     flags = db.session.scalars(
         select(ChurnFlag).join(Customer, Customer.id == ChurnFlag.customer_id).options(contains_eager(ChurnFlag.customer))
         .where(scope_clause(ChurnFlag, current_user), Customer.archived_at.is_(None))
-        .order_by(grade_order, ChurnFlag.days_overdue.desc(), ChurnFlag.customer_id).limit(500)
+        .order_by(grade_order, ChurnFlag.days_overdue.desc(), ChurnFlag.customer_id).limit(CHURN_LIST_LIMIT)
     ).all()
     computed_at = db.session.scalar(select(func.max(ChurnFlag.computed_at)))
+    total = db.session.scalar(select(func.count()).select_from(ChurnFlag).where(scope_clause(ChurnFlag, current_user)))
     return render_template("grading/churn.html", flags=flags, reasons=reasons_in_words, confirm=ConfirmForm(),
-                           computed_at=computed_at)
+                           computed_at=computed_at, total=total)
 
 
 @bp.post("/churn/recompute")
