@@ -38,6 +38,7 @@ LIMITS = {
     "sheet_xlsx_ms": 1000.0,
     "nightly_command_s": 10.0,
     "grading_page_ms": 300.0,
+    "import_over_bare": 1.5,
 }
 REPEAT = {"request": 50, "baseline": 50, "query": 60}
 WARMUP = 3
@@ -356,6 +357,9 @@ class Bench:
 
     def pool(self) -> None:
         _pool_scenarios(self)
+
+    def imports(self) -> None:
+        _import_scenario(self)
 
     def customer_page(self) -> None:
         from flask import url_for
@@ -728,6 +732,86 @@ def _grading_scenarios(bench) -> None:
             bench.request_figures(f"grading.{role}.{name}.page", role, url, None, LIMITS["grading_page_ms"])
 
 
+IMPORT_ROWS = 10_000
+
+
+def _import_workbook(rows: int) -> bytes:
+    """A filled template of ``rows`` new customers (names and phones unlike the generated ones)."""
+    from openpyxl import Workbook
+
+    from portal.rules.imports import CUSTOMER_COLUMNS
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("客户")
+    sheet.append([header for header, _key, _required in CUSTOMER_COLUMNS])
+    for number in range(rows):
+        sheet.append([f"导入测试客户{number:05d}", None, None, "上海", f"徐汇区测试路{number}号", None, f"199{number:08d}", None, None,
+                      "潜在", "C", None, "批量导入"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _import_scenario(bench) -> None:
+    """Importing 10,000 customers as a salesperson — the background check (parsing, row checks,
+    duplicate matching against every customer) and the write (one transaction) — against reading
+    the same file with openpyxl and one executemany insert of the rows. Both roll back their rows,
+    so the reused data stays as generated."""
+    from openpyxl import load_workbook
+    from sqlalchemy import select
+
+    from portal.blueprints.customers.imports import check_import, write_rows
+    from portal.database import utcnow
+    from portal.models import Customer, ImportJob, User
+
+    data = _import_workbook(IMPORT_ROWS)
+    sales = bench.user("sales")
+
+    def ours():
+        with bench.app.app_context(), bench.app.test_request_context():
+            job = ImportJob(user_id=sales.id, stored_file="bench.xlsx", status="checking")
+            bench.db.session.add(job)
+            bench.db.session.commit()
+            checked = check_import(job.id, data, sales.id, "zh_CN", 30 * 1024 * 1024)
+            write_rows(checked, {}, sales.id)
+            bench.db.session.flush()
+            bench.db.session.rollback()
+            return len(checked["customers"])
+
+    def bare():
+        with bench.app.app_context():
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            rows = list(book.active.iter_rows(min_row=2, values_only=True))
+            book.close()
+            now = utcnow()
+            owner = bench.db.session.get(User, sales.id)
+            bench.db.session.execute(Customer.__table__.insert(), [
+                {"name": row[0], "name_key": row[0], "region": row[3], "address": row[4], "mobile": row[6], "phone": "",
+                 "phone_key": "", "mobile_key": row[6], "email": "", "wechat": "", "stage": "potential", "intention_grade": row[10],
+                 "owner_id": owner.id, "department_id": owner.department_id, "notes": row[12], "search_text": row[0],
+                 "search_grams": "", "locked": False, "version": 1, "created_at": now, "updated_at": now}
+                for row in rows
+            ])
+            bench.db.session.flush()
+            bench.db.session.rollback()
+            return len(rows)
+
+    def timed(run):
+        started = time.perf_counter()
+        count = run()
+        return (time.perf_counter() - started) * 1000, count
+
+    ours_ms, imported = timed(ours)
+    bare_ms, _rows = timed(bare)
+    bench.add("import.customers.rows", imported, "rows")
+    bench.add("import.customers.ms", ours_ms, "ms")
+    bench.add("import.customers.bare.ms", bare_ms, "ms")
+    bench.add("import.customers.over_bare", ours_ms / bare_ms, "ratio", LIMITS["import_over_bare"])
+    with bench.app.app_context():
+        leftover = bench.db.session.scalar(select(Customer.id).where(Customer.name.like("导入测试客户%")).limit(1))
+    assert leftover is None, "the import benchmark must leave the data as generated"
+
+
 def _export_scenario(bench) -> None:
     """The administrator's export of every customer (the list's route, its keyset pages walked to
     the end) against a bare script reading the same rows with one query and writing them with
@@ -787,7 +871,7 @@ def _export_scenario(bench) -> None:
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
     """Every figure of one run (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.complaints, bench.grading, bench.pool, bench.export):
+    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.complaints, bench.grading, bench.pool, bench.imports, bench.export):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)

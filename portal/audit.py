@@ -207,3 +207,11 @@ def record_bulk_changes(session: Session, table_name: str, entries, action: str)
     ]
     if rows:
         session.connection().execute(AuditEntry.__table__.insert(), rows)
+
+
+def expire_loaded(session: Session, model) -> None:
+    """After a bulk UPDATE of ``model``'s table (version raised outside the ORM), reload the rows the
+    session holds, so a later ORM change to them does not fail its version check."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, model):
+            session.expire(obj)

@@ -311,32 +311,38 @@ def commit_import(job_id: int, checked: dict, decisions: dict, user_id: int, lan
 
 def _commit(job_id: int, checked: dict, decisions: dict, user_id: int) -> None:
     try:
-        now = utcnow()
-        departments = dict(db.session.execute(select(User.id, User.department_id)).all())
-        contacts_by_customer: dict[str, list] = {}
-        for _number, values in checked["contacts"]:
-            contacts_by_customer.setdefault(values["customer"], []).append(values)
-        new_rows, merges, skipped = [], [], 0
-        for number, values in checked["customers"]:
-            decision = decisions.get(number, "new")
-            if decision == "skip":
-                skipped += 1
-            elif decision == "new":
-                new_rows.append(values)
-            else:
-                merges.append((int(decision), values))
-        created_ids = _insert_customers(new_rows, contacts_by_customer, departments, now)
-        merged = _merge_rows(merges, contacts_by_customer)
-        with acting_as(db.session, user_id):
-            record_bulk_changes(db.session, "customers", [(customer_id, name, 1, {"name": [None, name]}) for customer_id, name in created_ids], "import")
-        contact_count = sum(len(contacts_by_customer.get(values["name"], [])) for values in new_rows) + merged[1]
+        counts = write_rows(checked, decisions, user_id)
         job = db.session.get(ImportJob, job_id)
-        job.status, job.created, job.merged, job.skipped, job.contacts = "done", len(created_ids), merged[0], skipped, contact_count
-        job.finished_at = utcnow()
+        job.status, job.finished_at = "done", utcnow()
+        job.created, job.merged, job.skipped, job.contacts = counts
         db.session.commit()
     except Exception as error:  # nothing half-written: the one transaction is rolled back
         db.session.rollback()
         _fail(job_id, _("Nothing was imported: %(error)s", error=str(error)[:200]))
+
+
+def write_rows(checked: dict, decisions: dict, user_id: int) -> tuple[int, int, int, int]:
+    """The writing itself, inside the caller's transaction: (created, merged, skipped, contacts)."""
+    now = utcnow()
+    departments = dict(db.session.execute(select(User.id, User.department_id)).all())
+    contacts_by_customer: dict[str, list] = {}
+    for _number, values in checked["contacts"]:
+        contacts_by_customer.setdefault(values["customer"], []).append(values)
+    new_rows, merges, skipped = [], [], 0
+    for number, values in checked["customers"]:
+        decision = decisions.get(number, "new")
+        if decision == "skip":
+            skipped += 1
+        elif decision == "new":
+            new_rows.append(values)
+        else:
+            merges.append((int(decision), values))
+    created_ids = _insert_customers(new_rows, contacts_by_customer, departments, now)
+    merged = _merge_rows(merges, contacts_by_customer)
+    with acting_as(db.session, user_id):
+        record_bulk_changes(db.session, "customers", [(customer_id, name, 1, {"name": [None, name]}) for customer_id, name in created_ids], "import")
+    contact_count = sum(len(contacts_by_customer.get(values["name"], [])) for values in new_rows) + merged[1]
+    return len(created_ids), merged[0], skipped, contact_count
 
 
 def _insert_customers(rows: list, contacts_by_customer: dict, departments: dict, now: datetime) -> list[tuple[int, str]]:

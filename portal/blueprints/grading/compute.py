@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, case, delete, func, select, update
 
-from portal.audit import record_bulk_changes
+from portal.audit import expire_loaded, record_bulk_changes
 from portal.company_settings import get_setting
 from portal.database import utcnow
 from portal.extensions import db
@@ -81,6 +81,7 @@ def run_grading(today: date, user_id: int | None = None) -> GradingRun:
     changes = [(customer_id, row.value_grade, new_grades.get(customer_id)) for customer_id, row in customers.items()
                if row.value_grade != new_grades.get(customer_id)]
     if changes:
+        db.session.flush()
         db.session.execute(
             update(Customer.__table__).where(Customer.__table__.c.id == bindparam("customer_id"))
             .values(value_grade=bindparam("grade"), version=Customer.__table__.c.version + 1, updated_at=now),
@@ -90,6 +91,7 @@ def run_grading(today: date, user_id: int | None = None) -> GradingRun:
             (customer_id, customers[customer_id].name, customers[customer_id].version + 1, {"value_grade": [old, new]})
             for customer_id, old, new in changes
         ], "grading")
+        expire_loaded(db.session, Customer)
     return run
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, time
 
 from sqlalchemy import bindparam, func, select, update
 
-from portal.audit import record_bulk_changes
+from portal.audit import expire_loaded, record_bulk_changes
 from portal.extensions import db
 from portal.models import Contract, Customer, PoolEvent, PoolRule
 from portal.rules.followups import local_date, local_to_utc
@@ -63,6 +63,7 @@ def run_recycle(now: datetime, by_user_id: int | None = None) -> int:
     if not due:
         return 0
     table = Customer.__table__
+    db.session.flush()
     db.session.execute(
         update(table).where(table.c.id == bindparam("customer_id"), table.c.pool_since.is_(None))
         .values(pool_since=now, version=table.c.version + 1, updated_at=now),
@@ -76,6 +77,7 @@ def run_recycle(now: datetime, by_user_id: int | None = None) -> int:
         (row.id, row.name, row.version + 1, {"pool_since": [None, now.isoformat()], "rule": [None, f"{plan.rule} {plan.days}"]})
         for row, plan in due
     ], "recycle")
+    expire_loaded(db.session, Customer)
     return len(due)
 
 
@@ -94,6 +96,7 @@ def take_from_pool(customer: Customer, new_owner, now: datetime, kind: str, by_u
     record_bulk_changes(db.session, "customers", [
         (customer.id, customer.name, customer.version + 1, {"owner_id": [customer.owner_id, new_owner.id], "pool_since": [str(customer.pool_since), None]})
     ], kind)
+    expire_loaded(db.session, Customer)
     return True
 
 
