@@ -1,7 +1,8 @@
 """Generated contracts with lines, payment plans, payments and deliveries for the benchmarks.
 
-Contracts come from won quotes (their lines copied, as the portal does), signed a few days after
-the quote was won; the focus customer gets a dozen more so its page has a purchase history. Each
+Two thirds of the contracts come from won quotes (their lines copied, as the portal does), signed a
+few days after the quote was won; a third are older (18 to 36 months ago), so three years of
+contracts are there to grade; the focus customer gets a dozen more so its page has a purchase history. Each
 has a plan of a 30 % deposit and the rest 40 days later; older contracts are mostly paid (about
 2.5 payments a contract), some are overdue; most have one delivery, done unless it is recent.
 """
@@ -30,7 +31,10 @@ def build_contracts(builder, count: int) -> None:
                Quote.amount_tax, Quote.amount_gross)
         .where(Quote.status == "won").order_by(Quote.id)
     ).all()
-    chosen = sorted(rng.sample(won, min(count, len(won))), key=lambda row: (row.decided_on, row.id))
+    # Two thirds from the won quotes of the last 18 months; a third older history (see below), so
+    # grading and the churn rules read three years of contracts.
+    history = count // 3
+    chosen = sorted(rng.sample(won, min(count - history, len(won))), key=lambda row: (row.decided_on, row.id))
     quote_lines: dict[int, list] = {}
     wanted = {row.id for row in chosen}
     for line in session.execute(
@@ -55,6 +59,17 @@ def build_contracts(builder, count: int) -> None:
     focus = builder.focus_id
     focus_owner = builder.owner[focus]
     department_of = dict(builder.sales)
+    for _ in range(history):  # 18 to 36 months ago, signed without a quote in the portal
+        customer_id = rng.randrange(1, builder.shape.customers + 1)
+        owner_id = builder.owner[customer_id]
+        lines = []
+        for position in range(1, rng.choice((1, 2, 3)) + 1):
+            product = products[rng.randrange(len(products))]
+            quantity = Decimal(rng.choice((10, 20, 50, 100)))
+            lines.append({"position": position, "product_id": product.id, "name": product.name, "spec": product.spec,
+                          "quantity": quantity, "unit": product.unit, "unit_price": product.list_price, "discount_percent": Decimal("0"),
+                          "amount": line_amount(quantity, product.list_price), "unit_cost": product.unit_cost})
+        plans.append((None, customer_id, owner_id, department_of.get(owner_id, 1), today - timedelta(days=rng.randrange(545, 1095)), lines))
     for _ in range(FOCUS_CONTRACTS):
         product = products[rng.randrange(len(products))]
         quantity = Decimal(rng.choice((10, 20, 50)))

@@ -65,6 +65,8 @@ def _cell(sheet, value, number_format: str | None):
         value = to_user_timezone(value).replace(tzinfo=None)
         number_format = number_format or DATETIME_FORMAT
     elif isinstance(value, date):
+        if number_format in (None, DATE_FORMAT):
+            return value  # openpyxl gives a date this very format by itself: no cell object needed
         number_format = number_format or DATE_FORMAT
     if not number_format:
         return value
@@ -129,7 +131,7 @@ def xlsx_file_response(data: bytes, filename: str):
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
-def keyset_rows(fetch_page, page_size: int = 1000):
+def keyset_rows(fetch_page, page_size: int = 5000):
     """Every row of a keyset-paginated list: ``fetch_page(after, page_size)`` returns
     ``(rows, next_cursor)``; pages are read one at a time, so only one is in memory."""
     after = None

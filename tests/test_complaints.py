@@ -159,3 +159,12 @@ def test_the_summary_for_a_head(client, team, customer):
     for text in ("2.0", "50.0 %", "5.00", "产品质量"):
         assert text in page, text
     assert client.get(f"/complaints/summary?department={team['veg'].id}").status_code == 404
+
+
+def test_the_performance_page_shows_the_complaints_of_its_period(client, team, customer):
+    make_complaint(customer, received_at=utcnow() - timedelta(hours=30))
+    login_as(client, team["head"])
+    page = client.get("/performance/").get_data(as_text=True)
+    assert "Complaints and suggestions" in page and "Answered within the deadline" in page
+    login_as(client, team["sales"])
+    assert "Answered within the deadline" not in client.get("/performance/").get_data(as_text=True)

@@ -22,3 +22,19 @@ def customer_complaints_panel(customer, user) -> Panel | None:
     rows = [(complaint, is_overdue(complaint.respond_by, complaint.first_response_at, now)) for complaint in complaints]
     return Panel(_("Complaints and suggestions"), "complaints/_customer_complaints.html",
                  {"rows": rows, "customer": customer, "status_labels": COMPLAINT_STATUS_LABELS}, order=40)
+
+
+@register_panel("performance")
+def performance_complaints_panel(view, user) -> Panel | None:
+    """The complaints of the performance page's period and department, for heads and the administrator."""
+    from portal.blueprints.complaints.queries import summary_rows
+    from portal.models import Role
+    from portal.rules.complaints import summarise
+    from portal.rules.followups import local_date
+
+    if user.role not in (Role.HEAD, Role.ADMIN):
+        return None
+    rows = summary_rows(user, view.period.start, view.period.end, view.department_id)
+    summary = summarise(rows, utcnow(), lambda moment: local_date(moment).strftime("%Y-%m"))
+    return Panel(_("Complaints and suggestions"), "complaints/_performance_summary.html",
+                 {"summary": summary, "period": view.period}, order=50)

@@ -1,6 +1,7 @@
 """Performance views: my performance (salesperson), the team with its ranking (head), all
 departments (administrator, HR), monthly targets, and the performance sheets with their workbook."""
 from datetime import timedelta
+from types import SimpleNamespace
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm, int_or_none, parse_decimal
 from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, User
+from portal.panels import panels_for
 from portal.periods import period_filters_for
 from portal.rendering import money
 from portal.rules.followups import company_today
@@ -102,6 +104,8 @@ def index():
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
         period=period, previous=previous, charts=_trend_charts(ids, period), kind_labels=FOLLOW_UP_KIND_LABELS,
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
+        # Other areas' figures for the same period (the complaints summary for heads and the administrator).
+        panels=panels_for("performance", SimpleNamespace(period=period, department_id=filters.department), current_user),
     )
 
 
