@@ -7,7 +7,7 @@ PORT ?= 5000
 SIZE ?= large
 export FLASK_APP := portal
 
-.PHONY: run test install install-dev install-load translations browser bench loadtest clean
+.PHONY: run test install install-dev install-load translations browser bench loadtest loadtest-cluster nginx clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,18 @@ bench: install-dev
 # Mixed load through the real server at 10, 50 and 200 users (bench/loadtest.py; figures in bench/results/).
 loadtest: install-load
 	$(BIN)/python -m bench.loadtest --size $(SIZE)
+
+# nginx (Debian's package) for the scale-out run.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "installing nginx"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null \
+	  || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
+# nginx in front of two app servers on PostgreSQL with Redis (bench/cluster.py; figures in bench/results/).
+CLUSTER_SIZE ?= medium
+loadtest-cluster: install-load nginx
+	$(BIN)/python -m bench.cluster --size $(CLUSTER_SIZE)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

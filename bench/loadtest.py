@@ -73,8 +73,8 @@ def main(argv=None) -> int:
 class serving:
     """Start ``server`` (``waitress:<threads>`` / ``gunicorn:<workers>x<threads>``) on a free port."""
 
-    def __init__(self, server: str, database_url: str):
-        self.server, self.database_url = server, database_url
+    def __init__(self, server: str, database_url: str, environment: dict | None = None):
+        self.server, self.database_url, self.environment = server, database_url, environment or {}
 
     def __enter__(self):
         kind, _, shape = self.server.partition(":")
@@ -91,6 +91,7 @@ class serving:
             **os.environ,
             "PORTAL_DATABASE_URL": self.database_url,
             "PORTAL_SECRET_KEY": "load-test-secret",
+            **self.environment,
         }
         self.process = subprocess.Popen(command, cwd=ROOT.parent, env=environment, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         base_url = f"http://127.0.0.1:{port}"

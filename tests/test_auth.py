@@ -296,3 +296,16 @@ def test_login_limits_are_shared_by_workers_through_redis(tmp_path, monkeypatch)
         for app in (first, second):
             with app.app_context():
                 db.engine.dispose()
+
+
+def test_logging_in_records_the_time_without_an_edit_conflict(app, client, make_user):
+    """The login time is bookkeeping: it does not raise the account's version, so two devices
+    logging in as the same person both get in and later edits are not refused as stale."""
+    user = make_user("sales", username="two.devices")
+    version = user.version
+    for device in (client, app.test_client()):
+        response = device.post("/login", data={"username": "two.devices", "password": TEST_PASSWORD})
+        assert response.status_code == 302
+    db.session.expire_all()
+    fresh = db.session.get(User, user.id)
+    assert fresh.last_login_at is not None and fresh.version == version

@@ -1,7 +1,7 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from portal.blueprints.auth import bp
@@ -72,7 +72,9 @@ def login():
             form.form_errors.append(_("This account is deactivated. Ask the administrator."))
             status = FAILED_LOGIN_STATUS
         else:
-            user.last_login_at = utcnow()
+            # Bookkeeping, not an edit: written without raising the version, so the same person
+            # logging in on two devices at once does not meet a stale-record conflict (409).
+            db.session.execute(update(User.__table__).where(User.__table__.c.id == user.id).values(last_login_at=utcnow()))
             db.session.commit()
             login_user(user, remember=form.remember.data)
             session["language"] = user.language
