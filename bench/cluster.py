@@ -96,9 +96,10 @@ def check_session_and_rate_limit(port_a: int, port_b: int, username: str) -> dic
     on_b, headers, _text = _request(port_b, "GET", "/", cookie=cookie)
     session_moves = status in (302, 303) and on_b == 200
     answers = []
+    probe = f"rate.probe.{int(time.time())}"  # a fresh name: the limiter remembers earlier runs
     for attempt in range(8):
         port = port_a if attempt % 2 == 0 else port_b
-        answers.append(_login(port, "rate.limit.probe", "wrong-password")[0])
+        answers.append(_login(port, probe, "wrong-password")[0])
     limited_at = next((number for number, status in enumerate(answers, start=1) if status == 429), None)
     return {"session_started_on_a_works_on_b": session_moves, "failed_logins": answers,
             "rate_limited_at_attempt": limited_at, "rate_limit_across_servers": limited_at is not None and limited_at <= 6}

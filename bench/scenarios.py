@@ -396,7 +396,7 @@ class Bench:
             " s.name AS source_name FROM customers c JOIN users u ON u.id = c.owner_id"
             " JOIN departments d ON d.id = c.department_id"
             " LEFT JOIN lookup_values t ON t.id = c.customer_type_id LEFT JOIN lookup_values s ON s.id = c.source_id"
-            " WHERE c.id = :customer_id AND c.owner_id = :user_id"
+            " WHERE c.id = :customer_id AND c.owner_id = :user_id AND c.pool_since IS NULL"
         ).columns(next_follow_up_on=Date, last_follow_up_at=UTCDateTime, created_at=UTCDateTime, updated_at=UTCDateTime)
         contacts_sql = text(
             "SELECT * FROM contacts WHERE customer_id = :customer_id AND archived_at IS NULL ORDER BY id"
@@ -533,7 +533,7 @@ def _scope_sql(user, params: dict) -> list[str]:
     """The hand-written form of ``portal.access.scope_clause`` for customers."""
     if user.role == "sales":
         params["user_id"] = user.id
-        return ["c.owner_id = :user_id"]
+        return ["c.owner_id = :user_id", "c.pool_since IS NULL"]  # not what the pool took from them
     if user.role == "head":
         params["department_id"] = user.department_id
         return ["c.department_id = :department_id"]
