@@ -99,7 +99,7 @@ def read_sheet(sheet, known_headers: set[str], max_rows: int) -> SheetRows:
     headers: list[str] | None = None
     rows, empty_run = [], 0
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if not any(cell_text(value) for value in values):
+        if not any(value is not None and (not isinstance(value, str) or value.strip()) for value in values):
             empty_run += 1
             if empty_run >= EMPTY_RUN_LIMIT:
                 break

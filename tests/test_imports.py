@@ -287,3 +287,18 @@ def test_the_commit_is_all_or_nothing(client, team, monkeypatch):
     job = commit(client, job)
     assert job.status == "failed" and "Nothing was imported" in job.message
     assert _count() == 0 and _count(Contact) == 0
+
+
+def test_the_bulk_duplicate_matching_agrees_with_the_customer_forms(team):
+    """The import's matching gives the same customers and reasons as the one the customer form uses."""
+    from portal.blueprints.customers.queries import DuplicateIndex, find_duplicates
+
+    new_customer(team["sales"], name="ＡＢＣ水果有限公司", mobile="13800138000", email="abc@x.cn")
+    new_customer(team["outsider"], name="别家", contacts=[Contact(name="王", mobile="+86 139-0013-9000")])
+    new_customer(team["colleague"], name="abc水果", phone="021-66668888")
+    probes = [("abc水果", ["13900139000"], ""), ("新名字", ["１３８００１３８０００"], ""), ("无关", [], "ABC@x.cn"),
+              ("无关", ["021 6666 8888"], ""), ("完全不同", ["12345"], "")]
+    index = DuplicateIndex(probes)
+    for name, phones, email in probes:
+        expected = [(match.customer.id, match.reasons) for match in find_duplicates(name, phones, email)]
+        assert index.matches(name, phones, email) == expected, name

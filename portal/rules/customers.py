@@ -44,7 +44,10 @@ def normalise_name(name: str) -> str:
 
 def phone_digits(phone: str) -> str:
     """Digits only, without a leading +86/0086 country code: ``"+86 138-0013-8000"`` → ``"13800138000"``."""
-    digits = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", phone or ""))
+    if not phone:
+        return ""
+    # Full-width digits need folding first; plain ASCII (nearly every stored phone) does not.
+    digits = _NON_DIGITS.sub("", phone if phone.isascii() else unicodedata.normalize("NFKC", phone))
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:

@@ -20,7 +20,7 @@ from portal.audit import acting_as, record_bulk_changes
 from portal.blueprints.customers.queries import DuplicateIndex
 from portal.database import utcnow
 from portal.extensions import db
-from portal.importing import WorkbookError, open_workbook, read_sheet
+from portal.importing import WorkbookError, cell_text, open_workbook, read_sheet
 from portal.models import Contact, Customer, GradePolicy, ImportJob, LookupKind, LookupValue, Role, User
 from portal.rules.customers import normalise_name, phone_digits, search_text_for, text_grams
 from portal.rules.imports import (
@@ -200,7 +200,10 @@ def check_import(job_id: int, data: bytes, user_id: int, language: str, max_byte
             owners.setdefault(owner.display_name, owner.id)
         default_owner = user.id if user.role != Role.ADMIN else None
         lookups, grades = _lookups(), set(db.session.scalars(select(GradePolicy.grade)))
-        index = DuplicateIndex()
+        index = DuplicateIndex(
+            (cell_text(raw.get("客户名称")), (cell_text(raw.get("电话")), cell_text(raw.get("手机"))), cell_text(raw.get("邮箱")))
+            for _number, raw in customers.rows
+        )
         names = index.names
         db.session.commit()  # end the read transaction before the long work
         _update(job_id, total_rows=len(customers.rows) + (len(contacts.rows) if contacts else 0))

@@ -393,22 +393,42 @@ def active_grades() -> list[str]:
 class DuplicateIndex:
     """``find_duplicates`` for many rows at once (an import): the same rules — equal name key, a
     phone of 7+ digits equal to one of the customer's or its contacts', equal e-mail — checked
-    against every non-archived customer loaded once (two statements)."""
+    against the non-archived customers. Only the customers sharing a key with the rows are read
+    (indexed lookups in chunks), and the contacts' phones once."""
 
-    def __init__(self):
+    CHUNK = 500
+
+    def __init__(self, rows=()):
+        """``rows``: (name, phones, email) of everything that will be matched."""
         self.names: dict[int, str] = {}
         self.by_name, self.by_phone, self.by_email = defaultdict(set), defaultdict(set), defaultdict(set)
-        for customer_id, name, name_key, phone_key, mobile_key, email in db.session.execute(
-            select(Customer.id, Customer.name, Customer.name_key, Customer.phone_key, Customer.mobile_key, Customer.email)
-            .where(Customer.archived_at.is_(None))
-        ):
-            self.names[customer_id] = name
-            self.add(customer_id, name_key, (phone_key, mobile_key), email)
-        for customer_id, phone, mobile in db.session.execute(
-            select(Contact.customer_id, Contact.phone, Contact.mobile).join(Customer, Customer.id == Contact.customer_id)
-            .where(Customer.archived_at.is_(None), Contact.archived_at.is_(None))
-        ):
-            self.add(customer_id, "", (phone_digits(phone), phone_digits(mobile)), "")
+        name_keys, digits, emails = set(), set(), set()
+        for name, phones, email in rows:
+            if name:
+                name_keys.add(normalise_name(name))
+            digits.update(d for d in (phone_digits(p) for p in phones if p) if len(d) >= 7)
+            if email:
+                emails.add(email.strip().lower())
+        live = Customer.archived_at.is_(None)
+        columns = (Customer.id, Customer.name, Customer.name_key, Customer.phone_key, Customer.mobile_key, Customer.email)
+        lookups = [(Customer.name_key, name_keys), (Customer.phone_key, digits), (Customer.mobile_key, digits), (Customer.email, emails)]
+        for column, values in lookups:
+            values = sorted(values)
+            for start in range(0, len(values), self.CHUNK):
+                for customer_id, name, name_key, phone_key, mobile_key, email in db.session.execute(
+                    select(*columns).where(live, column.in_(values[start:start + self.CHUNK]))
+                ):
+                    self.names[customer_id] = name
+                    self.add(customer_id, name_key, (phone_key, mobile_key), email)
+        if digits:
+            for customer_id, name, phone, mobile in db.session.execute(
+                select(Contact.customer_id, Customer.name, Contact.phone, Contact.mobile).join(Customer, Customer.id == Contact.customer_id)
+                .where(live, Contact.archived_at.is_(None), (Contact.phone != "") | (Contact.mobile != ""))
+            ):
+                for number in (phone_digits(phone), phone_digits(mobile)):
+                    if number in digits:
+                        self.names[customer_id] = name
+                        self.by_phone[number].add(customer_id)
 
     def add(self, customer_id: int, name_key: str, digits, email: str) -> None:
         if name_key:
