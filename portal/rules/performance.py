@@ -9,10 +9,11 @@ of the records they own (the follow-ups they logged).
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from flask_babel import get_timezone
+from sqlalchemy import and_, func, or_, select, text
 
 from portal.extensions import db
 from portal.models import Contract, Customer, FollowUp, Payment, Quote, SalesTarget
@@ -271,19 +272,28 @@ def weekly_activity(period: Period, user_ids: list[int], max_weeks: int = 13) ->
     span = Period(weeks[0].start, weeks[-1].end)
     start, end = utc_bounds(span)
 
+    # Moments are grouped by their company-time day in SQL (a few hundred rows, not every
+    # follow-up): the zone's offset at the start of the span shifts the stored UTC time.
+    offset = int(get_timezone().utcoffset(datetime.combine(span.start, time(12))).total_seconds() // 60)
+
     def week_of(day):
+        day = date.fromisoformat(day) if isinstance(day, str) else day
         return day - timedelta(days=day.weekday())
 
-    for user, kind, moment in db.session.execute(
-        select(FollowUp.user_id, FollowUp.kind, FollowUp.happened_at).where(
+    follow_up_day = _local_day(FollowUp.happened_at, offset)
+    for user, kind, day, count in db.session.execute(
+        select(FollowUp.user_id, FollowUp.kind, follow_up_day, func.count()).where(
             FollowUp.user_id.in_(user_ids), FollowUp.archived_at.is_(None), FollowUp.happened_at >= start, FollowUp.happened_at < end)
+        .group_by(FollowUp.user_id, FollowUp.kind, follow_up_day)
     ):
-        activity[(user, week_of(local_date(moment)))].follow_ups[kind] += 1
-    for owner, moment in db.session.execute(
-        select(Customer.owner_id, Customer.created_at).where(
+        activity[(user, week_of(day))].follow_ups[kind] += count
+    created_day = _local_day(Customer.created_at, offset)
+    for owner, day, count in db.session.execute(
+        select(Customer.owner_id, created_day, func.count()).where(
             Customer.owner_id.in_(user_ids), Customer.archived_at.is_(None), Customer.created_at >= start, Customer.created_at < end)
+        .group_by(Customer.owner_id, created_day)
     ):
-        activity[(owner, week_of(local_date(moment)))].new_customers += 1
+        activity[(owner, week_of(day))].new_customers += count
     for owner, quote_date, count in db.session.execute(
         select(Quote.owner_id, Quote.quote_date, func.count()).where(
             Quote.owner_id.in_(user_ids), Quote.archived_at.is_(None), Quote.is_latest.is_(True), Quote.status != DRAFT,
@@ -291,3 +301,10 @@ def weekly_activity(period: Period, user_ids: list[int], max_weeks: int = 13) ->
     ):
         activity[(owner, week_of(quote_date))].quotes += count
     return weeks, activity
+
+
+def _local_day(column, offset_minutes: int):
+    """The company-time date of a stored (naive UTC) moment, in SQL."""
+    if db.engine.dialect.name == "postgresql":
+        return func.date(column + text(f"interval '{offset_minutes} minutes'"))
+    return func.date(column, f"{offset_minutes:+d} minutes")
