@@ -116,3 +116,8 @@ register_setting(
         hint=_l("Printed on quotes and contracts: bank name, account name and number, tax number."),
     )
 )
+
+
+def company_details() -> dict:
+    """The company's name, address, phone and bank, as printed on quotes and delivery notes."""
+    return {key: get_setting(f"company.{key}") for key in ("name", "address", "phone", "bank")}

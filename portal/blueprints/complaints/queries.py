@@ -7,6 +7,7 @@ from sqlalchemy import and_, case, func, select
 from portal.access import scope_clause
 from portal.extensions import db
 from portal.forms import date_or_none, int_or_none
+from portal.numbering import keyset_page
 from portal.models import COMPLAINT_KIND_LABELS, Complaint, Customer, LookupValue, User
 from portal.rules.complaints import STATUSES
 from portal.rules.followups import local_to_utc
@@ -98,11 +99,7 @@ def list_complaints(user, filters: ComplaintFilters, after: int | None, now: dat
         .join(User, User.id == Complaint.handler_id)
         .where(*conditions)
     )
-    if after:
-        stmt = stmt.where(Complaint.id < after)
-    found = db.session.execute(stmt.order_by(Complaint.id.desc()).limit(page_size + 1)).all()
-    rows = found[:page_size]
-    next_cursor = rows[-1].id if len(found) > page_size else None
+    rows, next_cursor = keyset_page(stmt, Complaint.id, after, page_size)
     count = overdue = 0
     if with_totals:
         count, overdue = db.session.execute(

@@ -6,12 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.access import scope_clause
 from portal.extensions import db
 from portal.forms import date_or_none, int_or_none, like_pattern
+from portal.numbering import keyset_page, take_yearly_number
 from portal.models import (
     Contract, ContractCounter, ContractLine, ContractStatus, Customer, Delivery,
     DeliveryLine, Instalment, Payment, User,
@@ -22,14 +21,8 @@ PAGE_SIZE = 25
 
 
 def take_contract_sequence(year: int) -> int:
-    """The next contract number of ``year``, taken inside the caller's transaction (one upsert that
-    holds the counter until the contract is committed: consecutive, gap-free, as for quotes)."""
-    dialect_insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(ContractCounter).values(year=year, last_number=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[ContractCounter.year], set_={"last_number": ContractCounter.last_number + 1}
-    ).returning(ContractCounter.last_number)
-    return db.session.execute(statement).scalar_one()
+    """The next contract number of ``year`` (gap-free; see ``portal.numbering``)."""
+    return take_yearly_number(ContractCounter, year)
 
 
 def due_before(today: date):
@@ -153,14 +146,8 @@ def list_contracts(user, filters: ContractFilters, after: int | None, today: dat
         .join(User, User.id == Contract.owner_id)
         .where(*conditions)
     )
-    if after:
-        stmt = stmt.where(Contract.id < after)
-    found = db.session.execute(stmt.order_by(Contract.id.desc()).limit(page_size + 1)).all()
-    rows = [
-        ContractRow(*values[:9], payment_status=payment_status(values[7], values[8], values[9]))
-        for values in found[:page_size]
-    ]
-    next_cursor = rows[-1].id if len(found) > page_size else None
+    found, next_cursor = keyset_page(stmt, Contract.id, after, page_size)
+    rows = [ContractRow(*values[:9], payment_status=payment_status(values[7], values[8], values[9])) for values in found]
     totals = {}
     count = 0
     if with_totals:
@@ -226,11 +213,7 @@ def list_payments(user, filters: RecordFilters, after: int | None, page_size: in
         .join(User, User.id == Payment.owner_id)
         .where(*conditions)
     )
-    if after:
-        stmt = stmt.where(Payment.id < after)
-    found = db.session.execute(stmt.order_by(Payment.id.desc()).limit(page_size + 1)).all()
-    rows = found[:page_size]
-    next_cursor = rows[-1].id if len(found) > page_size else None
+    rows, next_cursor = keyset_page(stmt, Payment.id, after, page_size)
     count, totals = 0, {}
     if with_totals:
         count, amount = db.session.execute(
@@ -271,11 +254,7 @@ def list_deliveries(user, filters: RecordFilters, after: int | None, today: date
         .join(User, User.id == Delivery.owner_id)
         .where(*conditions)
     )
-    if after:
-        stmt = stmt.where(Delivery.id < after)
-    found = db.session.execute(stmt.order_by(Delivery.id.desc()).limit(page_size + 1)).all()
-    rows = found[:page_size]
-    next_cursor = rows[-1].id if len(found) > page_size else None
+    rows, next_cursor = keyset_page(stmt, Delivery.id, after, page_size)
     count = db.session.scalar(select(func.count()).select_from(Delivery).where(*conditions)) if with_totals else 0
     return ListPage(rows=rows, next_cursor=next_cursor, count=count, totals={})
 

@@ -23,10 +23,10 @@ from portal.blueprints.contracts.queries import (
     known_addresses, list_contracts, list_deliveries, list_payments, live_instalments, live_lines,
     take_contract_sequence,
 )
-from portal.blueprints.customers.queries import CustomerFilters, list_customers
+from portal.blueprints.customers.queries import CustomerFilters, list_customers, owner_filter_choices
 from portal.blueprints.quotes.forms import LineForm
 from portal.blueprints.quotes.queries import search_products, sign_customer
-from portal.company_settings import get_setting
+from portal.company_settings import company_details, get_setting
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.exporting import DATE_FORMAT, MONEY_FORMAT, Column, keyset_rows, xlsx_response
@@ -34,7 +34,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm, arg_int
 from portal.models import (
     CONTRACT_STATUS_LABELS, PAYMENT_METHOD_LABELS, Contract, ContractLine, Customer, Delivery, DeliveryLine,
-    Instalment, Payment, Quote, Role, User,
+    Instalment, Payment, Quote, Role,
 )
 from portal.printing import pdf_response
 from portal.rendering import form_status, render_page_or_fragment, wants_fragment
@@ -45,7 +45,7 @@ from portal.rules.contracts import (
 )
 from portal.rules.followups import company_today
 from portal.rules.money import amount_in_chinese_capitals
-from portal.rules.quotes import WON, line_amount, quote_totals
+from portal.rules.quotes import WON, quote_totals
 from portal.uploads import UploadError, remove_upload, send_upload, store_upload
 
 CONTRACT_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
@@ -84,15 +84,6 @@ def _refuse(message: str, contract: Contract):
     return _back_to(contract)
 
 
-def _owner_choices() -> list:
-    if current_user.role == Role.SALES:
-        return []
-    stmt = select(User).where(User.role.in_([Role.SALES.value, Role.HEAD.value]), User.department_id.is_not(None))
-    if current_user.role == Role.HEAD:
-        stmt = stmt.where(User.department_id == current_user.department_id)
-    return list(db.session.scalars(stmt.order_by(User.display_name)))
-
-
 # --- the lists ----------------------------------------------------------------------------------
 
 
@@ -106,7 +97,7 @@ def index():
     context = {"page": page, "filters": filters, "status_labels": CONTRACT_STATUS_LABELS,
                "payment_labels": PAYMENT_STATUS_LABELS, "collected_share": collected_share}
     if not wants_fragment(ROWS_TARGET):
-        context["owners"] = _owner_choices()
+        context["owners"] = owner_filter_choices(current_user)
     response = render_page_or_fragment("contracts/index.html", "contracts/_rows.html", ROWS_TARGET, **context)
     if wants_fragment(ROWS_TARGET):
         response.headers["HX-Push-Url"] = url_for("contracts.index", **filters.as_args())
@@ -154,7 +145,7 @@ def payments():
     page = list_payments(current_user, filters, arg_int("after"))
     context = {"page": page, "filters": filters, "method_labels": PAYMENT_METHOD_LABELS}
     if not wants_fragment(PAYMENT_ROWS_TARGET):
-        context["owners"] = _owner_choices()
+        context["owners"] = owner_filter_choices(current_user)
     return render_page_or_fragment("contracts/payments.html", "contracts/_payment_rows.html", PAYMENT_ROWS_TARGET, **context)
 
 
@@ -191,7 +182,7 @@ def deliveries():
     context = {"page": page, "filters": filters, "kind_labels": DELIVERY_KIND_LABELS, "today": today,
                "delivery_number": delivery_number, "delivery_overdue": delivery_overdue}
     if not wants_fragment(DELIVERY_ROWS_TARGET):
-        context["owners"] = _owner_choices()
+        context["owners"] = owner_filter_choices(current_user)
     return render_page_or_fragment("contracts/deliveries.html", "contracts/_delivery_rows.html", DELIVERY_ROWS_TARGET, **context)
 
 
@@ -234,7 +225,9 @@ def choose_customer():
     """Pick the customer of a new contract from those the user may see."""
     q = request.args.get("q", "").strip()[:100]
     customers = list_customers(current_user, CustomerFilters(q=q), None, page_size=20).rows if q else []
-    return render_template("contracts/choose_customer.html", q=q, customers=customers)
+    return render_template("choose_customer.html", q=q, customers=customers, title=_("New contract"),
+                           heading=_("New contract: which customer?"), back_endpoint="contracts.index", back_label=_("Contracts"),
+                           here_endpoint="contracts.choose_customer", new_endpoint="contracts.new")
 
 
 def _apply_header(form: ContractForm, contract: Contract) -> None:
@@ -367,6 +360,7 @@ def _contract_context(contract: Contract, line_form=None) -> dict:
         line_form = LineForm(formdata=None, products=search_products(""))
     status = payment_status(contract.amount_gross, contract.amount_received,
                             amount_due_before([(i.due_on, i.amount) for i in instalments], today))
+    blockers = _step_blockers(contract, lines, delivered, deliveries, status)
     return {
         "contract": contract,
         "lines": lines,
@@ -390,27 +384,17 @@ def _contract_context(contract: Contract, line_form=None) -> dict:
         "confirm": ConfirmForm(),
         "scan_form": ScanForm(formdata=None),
         "capitals": amount_in_chinese_capitals(contract.amount_gross),
-        "steps": _possible_steps(contract, lines, delivered, status),
+        "blockers": blockers,
+        "steps": [target for target, blocker in blockers.items() if blocker is None],
     }
 
 
-def _possible_steps(contract, lines, delivered, status) -> list[str]:
-    steps = []
-    for target in (DELIVERED, COMPLETED):
-        blocker = transition_blocker(
-            contract.status, target,
-            all_delivered=bool(lines) and fully_delivered([(line.quantity, delivered.get(line.id, 0)) for line in lines])
-            and _all_deliveries_done(contract),
-            paid_in_full=status == PAID,
-        )
-        if blocker is None:
-            steps.append(target)
-    return steps
-
-
-def _all_deliveries_done(contract: Contract) -> bool:
-    return db.session.scalar(select(func.count()).select_from(Delivery).where(
-        Delivery.contract_id == contract.id, Delivery.archived_at.is_(None), Delivery.delivered_on.is_(None))) == 0
+def _step_blockers(contract, lines, delivered, deliveries, status) -> dict:
+    """For marking delivered and completed: why not (``rules.contracts.transition_blocker``), or None."""
+    all_delivered = (bool(lines) and fully_delivered([(line.quantity, delivered.get(line.id, 0)) for line in lines])
+                     and all(delivery.delivered_on for delivery in deliveries))
+    return {target: transition_blocker(contract.status, target, all_delivered=all_delivered, paid_in_full=status == PAID)
+            for target in (DELIVERED, COMPLETED)}
 
 
 @bp.route("/contracts/<int:contract_id>")
@@ -472,16 +456,10 @@ def line_add(contract_id: int):
     form = LineForm(products=search_products(""))
     if not form.validate_on_submit():
         return _lines_response(contract, 422, line_form=form)
-    product = form.product
     position = db.session.scalar(select(func.coalesce(func.max(ContractLine.position), 0)).where(ContractLine.contract_id == contract.id))
-    line = ContractLine(
-        contract_id=contract.id, position=position + 1, product_id=product.id if product else None,
-        name=form.name.data or (product.name if product else ""), spec=form.spec.data or (product.spec if product else ""),
-        unit=form.unit.data or (product.unit if product else ""), quantity=form.quantity.data,
-        unit_price=form.unit_price.data if form.unit_price.data is not None else product.list_price,
-        discount_percent=form.discount_percent.data or 0, unit_cost=product.unit_cost if product else None,
-    )
-    line.amount = line_amount(line.quantity, line.unit_price, line.discount_percent)
+    line = ContractLine(contract_id=contract.id, position=position + 1)
+    form.apply_to(line)
+    line.unit_cost = form.product.unit_cost if form.product else None  # the cost of the day, kept for margins
     db.session.add(line)
     db.session.flush()
     return _saved_lines(contract, _("Line added."))
@@ -537,15 +515,8 @@ def change_status(contract_id: int):
     target = request.form.get("to", "")
     if target not in (DELIVERED, COMPLETED):
         return _refuse(str(BLOCKER_MESSAGES["not_allowed"]), contract)
-    context = _contract_context(contract)
-    if target not in context["steps"]:
-        lines, delivered = context["lines"], context["delivered"]
-        blocker = transition_blocker(
-            contract.status, target,
-            all_delivered=bool(lines) and fully_delivered([(line.quantity, delivered.get(line.id, 0)) for line in lines])
-            and _all_deliveries_done(contract),
-            paid_in_full=context["payment_status"] == PAID,
-        ) or "not_allowed"
+    blocker = _contract_context(contract)["blockers"][target]
+    if blocker:
         return _refuse(str(BLOCKER_MESSAGES[blocker]), contract)
     contract.status = target
     db.session.commit()
@@ -745,17 +716,13 @@ def delivery_done(contract_id: int, delivery_id: int):
                            number=delivery_number(contract.number, delivery.sequence)), form_status(form)
 
 
-def _company() -> dict:
-    return {key: get_setting(f"company.{key}") for key in ("name", "address", "phone")}
-
-
 @bp.route("/contracts/<int:contract_id>/deliveries/<int:delivery_id>/note")
 @login_required
 def delivery_note(contract_id: int, delivery_id: int):
     """The delivery note (送货单) for the warehouse: A4, products and quantities, no prices."""
     contract = _contract_or_404(contract_id)
     delivery = _delivery_or_404(contract, delivery_id)
-    return render_template("contracts/delivery_note.html", contract=contract, delivery=delivery, company=_company(),
+    return render_template("contracts/delivery_note.html", contract=contract, delivery=delivery, company=company_details(),
                            number=delivery_number(contract.number, delivery.sequence))
 
 
@@ -765,7 +732,7 @@ def delivery_pdf(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
     delivery = _delivery_or_404(contract, delivery_id)
     number = delivery_number(contract.number, delivery.sequence)
-    return pdf_response(delivery_note_pdf(contract, delivery, number, _company()), f"{number} {contract.customer.name}.pdf")
+    return pdf_response(delivery_note_pdf(contract, delivery, number, company_details()), f"{number} {contract.customer.name}.pdf")
 
 
 # --- the scanned contract -----------------------------------------------------------------------

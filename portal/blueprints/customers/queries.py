@@ -359,6 +359,17 @@ def visible_customer_ids(user, ids) -> set[int]:
 # --- choice lists -------------------------------------------------------------------------------
 
 
+def owner_filter_choices(user) -> list[User]:
+    """The owners a list of customer records (quotes, contracts…) can be filtered by: a head's
+    department's salespeople and head, everyone's for the administrator, none for a salesperson."""
+    if user.role == Role.SALES:
+        return []
+    stmt = select(User).where(User.role.in_([Role.SALES.value, Role.HEAD.value]), User.department_id.is_not(None))
+    if user.role == Role.HEAD:
+        stmt = stmt.where(User.department_id == user.department_id)
+    return list(db.session.scalars(stmt.order_by(User.display_name)))
+
+
 def salespeople_for(user, active_only: bool = True) -> list[User]:
     """Salespeople ``user`` may give customers to: a head's own department's, any for admin."""
     stmt = select(User).where(User.role == Role.SALES.value).order_by(User.display_name, User.id)

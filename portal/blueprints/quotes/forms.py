@@ -11,6 +11,7 @@ from portal.lookups import lookup_entries
 from portal.models import LOST_REASON, PRODUCT_CATEGORY
 from portal.models.quotes import NO_COMPETITOR_REASON
 from portal.rules.followups import company_today
+from portal.rules.quotes import line_amount
 
 MAX_PRICE = Decimal("9999999999.99")  # below 10¹⁰
 MAX_QUANTITY = Decimal("999999999.999")
@@ -101,6 +102,19 @@ class LineForm(FlaskForm):
     @property
     def product(self):
         return self.products.get(self.product_id.data) if self.product_id.data else None
+
+    def apply_to(self, line) -> None:
+        """Fill a quote or contract line: the product's name, spec, unit and list price where the
+        form leaves them empty; the amount by ``rules.quotes.line_amount``."""
+        product = self.product
+        line.product_id = product.id if product else None
+        line.name = self.name.data or (product.name if product else "")
+        line.spec = self.spec.data or (product.spec if product else "")
+        line.unit = self.unit.data or (product.unit if product else "")
+        line.quantity = self.quantity.data
+        line.unit_price = self.unit_price.data if self.unit_price.data is not None else product.list_price
+        line.discount_percent = self.discount_percent.data or 0
+        line.amount = line_amount(line.quantity, line.unit_price, line.discount_percent)
 
     def validate_name(self, field):
         if not field.data and not self.product_id.data:

@@ -5,11 +5,10 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.access import scope_clause
 from portal.extensions import db
+from portal.numbering import take_yearly_number
 from portal.forms import date_or_none, decimal_or_none, int_or_none, like_pattern
 from portal.models import (
     Competitor, Customer, CustomerLoss, Product, Quote, QuoteCounter, QuoteLine, QuoteStatus, Stage, User,
@@ -20,20 +19,8 @@ PAGE_SIZE = 25
 
 
 def take_quote_sequence(year: int) -> int:
-    """The next number of ``year``, taken inside the caller's transaction.
-
-    One upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``, on SQLite and PostgreSQL alike)
-    creates the year's counter or raises it, and holds the row (PostgreSQL) or the database
-    (SQLite, ``BEGIN IMMEDIATE``) until the quote is committed: people saving at the same moment
-    get consecutive numbers, the year's first quotes included, and a save that fails rolls its
-    number back, so there are no gaps.
-    """
-    dialect_insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(QuoteCounter).values(year=year, last_number=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[QuoteCounter.year], set_={"last_number": QuoteCounter.last_number + 1}
-    ).returning(QuoteCounter.last_number)
-    return db.session.execute(statement).scalar_one()
+    """The next quote number of ``year`` (gap-free; see ``portal.numbering``)."""
+    return take_yearly_number(QuoteCounter, year)
 
 
 def status_condition(status: str, today: date):

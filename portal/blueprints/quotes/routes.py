@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.access import get_scoped_or_404, login_required, roles_required
 from portal.archiving import archive_after_confirmation
-from portal.blueprints.customers.queries import CustomerFilters, list_customers
+from portal.blueprints.customers.queries import CustomerFilters, list_customers, owner_filter_choices
 from portal.blueprints.quotes.pdf import quote_pdf
 from portal.blueprints.quotes.forms import CompetitorForm, LineForm, LostForm, ProductForm, QuoteForm, WonForm
 from portal.blueprints.quotes.queries import (
@@ -24,7 +24,7 @@ from portal.blueprints.quotes.queries import (
     sign_customer,
     take_quote_sequence,
 )
-from portal.company_settings import get_setting
+from portal.company_settings import company_details, get_setting
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
@@ -41,7 +41,6 @@ from portal.models import (
     Quote,
     QuoteLine,
     Role,
-    User,
 )
 from portal.panels import panels_for
 from portal.printing import pdf_response
@@ -58,7 +57,6 @@ from portal.rules.quotes import (
     can_revise,
     can_send,
     effective_status,
-    line_amount,
     quote_number,
     quote_totals,
 )
@@ -111,7 +109,7 @@ def index():
     context = {"page": page, "filters": filters, "status_labels": QUOTE_STATUS_LABELS, "today": today,
                "effective_status": effective_status}
     if not wants_fragment(ROWS_TARGET):
-        context["owners"] = _owner_choices()
+        context["owners"] = owner_filter_choices(current_user)
         context["products"] = search_products("", include_inactive=True)
     response = render_page_or_fragment("quotes/index.html", "quotes/_rows.html", ROWS_TARGET, **context)
     if wants_fragment(ROWS_TARGET):
@@ -144,15 +142,6 @@ def export():
     return xlsx_response(_("Quotes"), EXPORT_COLUMNS, keyset_rows(fetch))
 
 
-def _owner_choices() -> list:
-    if current_user.role == Role.SALES:
-        return []
-    stmt = select(User).where(User.role.in_([Role.SALES.value, Role.HEAD.value]), User.department_id.is_not(None))
-    if current_user.role == Role.HEAD:
-        stmt = stmt.where(User.department_id == current_user.department_id)
-    return list(db.session.scalars(stmt.order_by(User.display_name)))
-
-
 # --- a new quote --------------------------------------------------------------------------------
 
 
@@ -162,7 +151,9 @@ def choose_customer():
     """Pick the customer of a new quote from those the user may see (search by name or phone)."""
     q = request.args.get("q", "").strip()[:100]
     customers = list_customers(current_user, CustomerFilters(q=q), None, page_size=20).rows if q else []
-    return render_template("quotes/choose_customer.html", q=q, customers=customers)
+    return render_template("choose_customer.html", q=q, customers=customers, title=_("New quote"),
+                           heading=_("New quote: which customer?"), back_endpoint="quotes.index", back_label=_("Quotes"),
+                           here_endpoint="quotes.choose_customer", new_endpoint="quotes.new")
 
 
 @bp.route("/quotes/new/<int:customer_id>", methods=["GET", "POST"])
@@ -289,18 +280,6 @@ def _lines_response(quote: Quote, status: int = 200, **context):
     )
 
 
-def _apply_line(form: LineForm, line: QuoteLine) -> None:
-    product = form.product
-    line.product_id = product.id if product else None
-    line.name = form.name.data or (product.name if product else "")
-    line.spec = form.spec.data or (product.spec if product else "")
-    line.unit = form.unit.data or (product.unit if product else "")
-    line.quantity = form.quantity.data
-    line.unit_price = form.unit_price.data if form.unit_price.data is not None else product.list_price
-    line.discount_percent = form.discount_percent.data or 0
-    line.amount = line_amount(line.quantity, line.unit_price, line.discount_percent)
-
-
 def _saved_lines(quote: Quote, message: str):
     _recompute(quote)
     db.session.commit()
@@ -322,7 +301,7 @@ def line_add(quote_id: int):
         return _lines_response(quote, 422, line_form=form)
     position = db.session.scalar(select(func.coalesce(func.max(QuoteLine.position), 0)).where(QuoteLine.quote_id == quote.id))
     line = QuoteLine(quote_id=quote.id, position=position + 1)
-    _apply_line(form, line)
+    form.apply_to(line)
     db.session.add(line)
     db.session.flush()
     return _saved_lines(quote, _("Line added."))
@@ -343,7 +322,7 @@ def line_edit(quote_id: int, line_id: int):
         return _lines_response(quote, editing=line, edit_form=form)
     if not form.validate_on_submit():
         return _lines_response(quote, 422, editing=line, edit_form=form)
-    _apply_line(form, line)
+    form.apply_to(line)
     return _saved_lines(quote, _("Line saved."))
 
 
@@ -486,10 +465,6 @@ def lost(quote_id: int):
     return render_template("quotes/lost.html", quote=quote, form=form), form_status(form)
 
 
-def _company() -> dict:
-    return {key: get_setting(f"company.{key}") for key in ("name", "address", "phone", "bank")}
-
-
 @bp.route("/quotes/<int:quote_id>/print")
 @login_required
 def print_view(quote_id: int):
@@ -497,7 +472,7 @@ def print_view(quote_id: int):
     quote = _quote_or_404(quote_id)
     return render_template(
         "quotes/print.html", quote=quote, lines=_live_lines(quote),
-        capitals=amount_in_chinese_capitals(quote.amount_gross), company=_company(),
+        capitals=amount_in_chinese_capitals(quote.amount_gross), company=company_details(),
     )
 
 
@@ -506,7 +481,7 @@ def print_view(quote_id: int):
 def pdf(quote_id: int):
     """The quote as a PDF with its Chinese text embedded (prints the same on any machine)."""
     quote = _quote_or_404(quote_id)
-    data = quote_pdf(quote, _live_lines(quote), _company(), amount_in_chinese_capitals(quote.amount_gross))
+    data = quote_pdf(quote, _live_lines(quote), company_details(), amount_in_chinese_capitals(quote.amount_gross))
     return pdf_response(data, f"{quote.number} {quote.customer.name}.pdf")
 
 
