@@ -270,10 +270,12 @@ class _Builder:
                     "mobile": self._mobile(),
                     "email": "",
                     "birthday": birthday,
+                    "phone_key": "",
                     "birthday_md": birthday.month * 100 + birthday.day if birthday else None,
                     "notes": "",
                     **self._stamp(created),
                 }
+                person["mobile_key"] = phone_digits(person["mobile"])
                 people.append(person)
             contacts.extend(people)
 

@@ -362,6 +362,7 @@ def test_add_contact_inline_with_htmx(client, team, customers):
     assert html.lstrip().startswith('<section class="card" id="contacts">') and "李梅" in html
     contact = db.session.scalar(select(Contact).where(Contact.name == "李梅"))
     assert contact.customer_id == customer.id and contact.birthday_md == 1102
+    assert (contact.phone_key, contact.mobile_key) == ("", "13715526677")
     db.session.refresh(customer)
     assert "李梅" in customer.search_text and "13715526677" in customer.search_text
     assert _listed(client.get("/customers/?q=李梅")) == {customer.name}
@@ -385,10 +386,10 @@ def test_edit_contact_checks_its_version(client, team, customers):
     login_as(client, team["liu"])
     url = f"/customers/{customer.id}/contacts/{contact.id}/edit"
     assert 'value="王建国"' in _text(client.get(url, headers=CONTACTS))
-    data = {"name": "王建国", "title": "总经理", "version": contact.version}
+    data = {"name": "王建国", "title": "总经理", "phone": "０２０－８８８８ ６６６６", "version": contact.version}
     assert client.post(url, headers=CONTACTS, data=data).status_code == 200
     db.session.refresh(contact)
-    assert contact.title == "总经理"
+    assert contact.title == "总经理" and contact.phone_key == "02088886666"  # the key follows the edited phone
     stale = client.post(url, headers=CONTACTS, data={**data, "title": "采购"})
     assert stale.status_code == 409 and "Someone else saved this record" in _text(stale)
 

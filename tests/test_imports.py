@@ -103,6 +103,7 @@ def test_a_good_file_with_contacts_is_previewed_then_imported(client, team):
     fresh = db.session.scalar(select(Customer).where(Customer.name == "鲜果超市"))
     assert (fresh.mobile, fresh.stage, fresh.intention_grade, fresh.owner_id) == ("13800138000", "intended", "A", team["sales"].id)
     assert fresh.contacts[0].birthday == date(1980, 5, 20) and fresh.contacts[0].birthday_md == 520
+    assert fresh.contacts[0].mobile_key == "13900139000"  # found by the next import's duplicate matching
     assert db.session.scalar(select(Customer.email).where(Customer.name == "绿叶餐厅")) == "buy@lvye.cn"
     # Searchable at once, and in the history.
     assert "鲜果超市" in client.get("/customers/?q=果超").get_data(as_text=True)

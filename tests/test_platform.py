@@ -74,6 +74,42 @@ def test_migrations_build_exactly_the_models_schema(app):
         assert compare_metadata(context, db.metadata) == []
 
 
+def test_contacts_saved_before_the_phone_keys_get_them_from_the_migration(tmp_path):
+    """0014 fills the phone keys of the contacts already there by the rule the portal saves with,
+    and its downgrade takes them away again."""
+    from flask_migrate import downgrade, upgrade
+
+    from portal.models import Customer, Department, User
+    from portal.rules.customers import refresh_keys
+
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'keys.db'}"},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        upgrade()
+        department = Department(name="水果部")
+        owner = User(username="liu", display_name="刘洋", role=Role.SALES.value, department=department, password_hash="x")
+        customer = Customer(name="华联超市", owner=owner, department=department)
+        refresh_keys(customer)
+        db.session.add(customer)
+        db.session.commit()
+        customer_id = customer.id
+        db.session.remove()
+        downgrade(revision="0013")
+        with db.engine.begin() as connection:
+            columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(contacts)")}
+            assert "phone_key" not in columns
+            connection.execute(text(
+                "INSERT INTO contacts (customer_id, name, title, phone, mobile, email, notes, version, created_at, updated_at)"
+                " VALUES (:customer, '王建国', '', '＋86 138-0013-8000', '', '', '', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            ), {"customer": customer_id})
+        upgrade()
+        with db.engine.connect() as connection:
+            keys = connection.execute(text("SELECT phone_key, mobile_key FROM contacts")).all()
+        assert [tuple(row) for row in keys] == [("13800138000", "")]
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_the_search_index_triggers_survive_every_migration(app):
     """A migration that copies the customers table (an Alembic batch on SQLite) drops the triggers
     that keep the search index in step; the migrated test database must still have all three."""

@@ -3,13 +3,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, and_, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, and_, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.access import Area
 from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.models.base import BusinessRecord
+from portal.rules.customers import phone_digits
 
 
 class Stage(StrEnum):
@@ -163,7 +164,12 @@ class Contact(BusinessRecord, db.Model):
 
     __tablename__ = "contacts"
     RECORD_LABEL = _l("Contacts")
-    __table_args__ = (Index("ix_contacts_birthday_md", "birthday_md"),)
+    __table_args__ = (
+        Index("ix_contacts_birthday_md", "birthday_md"),
+        # Duplicate matching of many rows at once (imports) looks contacts up by phone digits.
+        Index("ix_contacts_phone_key", "phone_key"),
+        Index("ix_contacts_mobile_key", "mobile_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
@@ -171,6 +177,9 @@ class Contact(BusinessRecord, db.Model):
     title: Mapped[str] = mapped_column(String(60), nullable=False, default="")
     phone: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     mobile: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    # ``phone_digits`` of phone and mobile, kept by ``_contact_keys`` on every ORM save.
+    phone_key: Mapped[str] = mapped_column(String(40), nullable=False, default="", server_default="")
+    mobile_key: Mapped[str] = mapped_column(String(40), nullable=False, default="", server_default="")
     email: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     birthday: Mapped[date | None] = mapped_column(Date)
     # Month*100 + day, so "birthdays this week" is an index range, whatever the year.
@@ -178,6 +187,14 @@ class Contact(BusinessRecord, db.Model):
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+@event.listens_for(Contact, "before_insert")
+@event.listens_for(Contact, "before_update")
+def _contact_keys(_mapper, _connection, contact: Contact) -> None:
+    """The phone keys follow the phones, whichever form or merge changed them."""
+    contact.phone_key = phone_digits(contact.phone)
+    contact.mobile_key = phone_digits(contact.mobile)
 
 
 class FollowUp(BusinessRecord, db.Model):

@@ -380,7 +380,8 @@ def _insert_customers(rows: list, contacts_by_customer: dict, departments: dict,
             birthday = contact["birthday"]
             contact_records.append({
                 "customer_id": record["id"], "name": contact["name"], "title": contact["title"], "phone": contact["phone"],
-                "mobile": contact["mobile"], "email": contact["email"], "birthday": birthday,
+                "mobile": contact["mobile"], "phone_key": phone_digits(contact["phone"]), "mobile_key": phone_digits(contact["mobile"]),
+                "email": contact["email"], "birthday": birthday,
                 "birthday_md": birthday.month * 100 + birthday.day if birthday else None, "notes": contact["notes"],
                 "archived_at": None, "version": 1, "created_at": now, "updated_at": now,
             })

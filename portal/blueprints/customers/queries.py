@@ -404,8 +404,8 @@ def active_grades() -> list[str]:
 class DuplicateIndex:
     """``find_duplicates`` for many rows at once (an import): the same rules — equal name key, a
     phone of 7+ digits equal to one of the customer's or its contacts', equal e-mail — checked
-    against the non-archived customers. Only the customers sharing a key with the rows are read
-    (indexed lookups in chunks), and the contacts' phones once."""
+    against the non-archived customers. Only the customers and contacts sharing a key with the rows
+    are read (indexed lookups in chunks)."""
 
     CHUNK = 500
 
@@ -431,15 +431,15 @@ class DuplicateIndex:
                 ):
                     self.names[customer_id] = name
                     self.add(customer_id, name_key, (phone_key, mobile_key), email)
-        if digits:
-            for customer_id, name, phone, mobile in db.session.execute(
-                select(Contact.customer_id, Customer.name, Contact.phone, Contact.mobile).join(Customer, Customer.id == Contact.customer_id)
-                .where(live, Contact.archived_at.is_(None), (Contact.phone != "") | (Contact.mobile != ""))
-            ):
-                for number in (phone_digits(phone), phone_digits(mobile)):
-                    if number in digits:
-                        self.names[customer_id] = name
-                        self.by_phone[number].add(customer_id)
+        numbers = sorted(digits)
+        for column in (Contact.phone_key, Contact.mobile_key):
+            for start in range(0, len(numbers), self.CHUNK):
+                for customer_id, name, number in db.session.execute(
+                    select(Contact.customer_id, Customer.name, column).join(Customer, Customer.id == Contact.customer_id)
+                    .where(live, Contact.archived_at.is_(None), column.in_(numbers[start:start + self.CHUNK]))
+                ):
+                    self.names[customer_id] = name
+                    self.by_phone[number].add(customer_id)
 
     def add(self, customer_id: int, name_key: str, digits, email: str) -> None:
         if name_key:
