@@ -756,8 +756,9 @@ def _import_workbook(rows: int) -> bytes:
 def _import_scenario(bench) -> None:
     """Importing 10,000 customers as a salesperson — the background check (parsing, row checks,
     duplicate matching against every customer) and the write (one transaction) — against reading
-    the same file with openpyxl and one executemany insert of the rows. Both roll back their rows,
-    so the reused data stays as generated."""
+    the same file with openpyxl and one executemany insert of the same rows (their search text
+    included, made before the clock starts: the table's search-index trigger indexes it for both).
+    Both roll back their rows, so the reused data stays as generated."""
     from openpyxl import load_workbook
     from sqlalchemy import select
 
@@ -765,8 +766,14 @@ def _import_scenario(bench) -> None:
     from portal.database import utcnow
     from portal.models import Customer, ImportJob, User
 
+    from portal.rules.customers import text_grams
+
     data = _import_workbook(IMPORT_ROWS)
     sales = bench.user("sales")
+    search_texts = {}  # name -> (search text, its grams), as the imported customer will have them
+    for row in load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(min_row=2, values_only=True):
+        search_text = f"{row[0]} {row[6]}"
+        search_texts[row[0]] = (search_text, text_grams(search_text))
 
     def ours():
         with bench.app.app_context(), bench.app.test_request_context():
@@ -789,8 +796,8 @@ def _import_scenario(bench) -> None:
             bench.db.session.execute(Customer.__table__.insert(), [
                 {"name": row[0], "name_key": row[0], "region": row[3], "address": row[4], "mobile": row[6], "phone": "",
                  "phone_key": "", "mobile_key": row[6], "email": "", "wechat": "", "stage": "potential", "intention_grade": row[10],
-                 "owner_id": owner.id, "department_id": owner.department_id, "notes": row[12], "search_text": row[0],
-                 "search_grams": "", "locked": False, "version": 1, "created_at": now, "updated_at": now}
+                 "owner_id": owner.id, "department_id": owner.department_id, "notes": row[12], "search_text": search_texts[row[0]][0],
+                 "search_grams": search_texts[row[0]][1], "locked": False, "version": 1, "created_at": now, "updated_at": now}
                 for row in rows
             ])
             bench.db.session.flush()
@@ -802,8 +809,12 @@ def _import_scenario(bench) -> None:
         count = run()
         return (time.perf_counter() - started) * 1000, count
 
-    ours_ms, imported = timed(ours)
-    bare_ms, _rows = timed(bare)
+    # Alternating, twice each, the faster run kept (as for the export).
+    ours_runs, bare_runs = [], []
+    for _ in range(2):
+        ours_runs.append(timed(ours))
+        bare_runs.append(timed(bare))
+    (ours_ms, imported), (bare_ms, _rows) = min(ours_runs), min(bare_runs)
     bench.add("import.customers.rows", imported, "rows")
     bench.add("import.customers.ms", ours_ms, "ms")
     bench.add("import.customers.bare.ms", bare_ms, "ms")
@@ -826,7 +837,7 @@ def _export_scenario(bench) -> None:
     query = sql_text(
         "SELECT c.name, c.customer_type_id, c.stage, c.intention_grade, u.display_name, c.region, c.phone, c.mobile,"
         " c.next_follow_up_on FROM customers c JOIN users u ON u.id = c.owner_id WHERE c.archived_at IS NULL ORDER BY c.id DESC"
-    )
+    ).columns(next_follow_up_on=Date)  # the same values: the next follow-up is a date, not its text
     row_count = [0]
 
     def bare():
@@ -858,7 +869,13 @@ def _export_scenario(bench) -> None:
         tracemalloc.stop()
         return peak / 1e6
 
-    export_ms, bare_ms = timed_once(export), timed_once(bare)
+    # Each timed twice, alternating, and the faster run kept: a single cold run of either one
+    # measured the disk cache and the machine's other work as much as the code.
+    export_runs, bare_runs = [], []
+    for _ in range(2):
+        export_runs.append(timed_once(export))
+        bare_runs.append(timed_once(bare))
+    export_ms, bare_ms = min(export_runs), min(bare_runs)
     bench.add("export.customers.admin.rows", row_count[0], "rows")
     bench.add("export.customers.admin.ms", export_ms, "ms")
     bench.add("export.customers.bare_openpyxl.ms", bare_ms, "ms")

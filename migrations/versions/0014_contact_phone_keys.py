@@ -43,8 +43,10 @@ def upgrade():
             for row in rows
         ])
         after = rows[-1].id
-    op.create_index('ix_contacts_phone_key', 'contacts', ['phone_key'], unique=False)
-    op.create_index('ix_contacts_mobile_key', 'contacts', ['mobile_key'], unique=False)
+    # Partial: most contacts have no landline, and empty keys are never looked up.
+    for column in ('phone_key', 'mobile_key'):
+        where = sa.text(f"{column} != ''")
+        op.create_index(f'ix_contacts_{column}', 'contacts', [column], unique=False, sqlite_where=where, postgresql_where=where)
 
 
 def downgrade():

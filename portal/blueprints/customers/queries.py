@@ -436,7 +436,7 @@ class DuplicateIndex:
             for start in range(0, len(numbers), self.CHUNK):
                 for customer_id, name, number in db.session.execute(
                     select(Contact.customer_id, Customer.name, column).join(Customer, Customer.id == Contact.customer_id)
-                    .where(live, Contact.archived_at.is_(None), column.in_(numbers[start:start + self.CHUNK]))
+                    .where(live, Contact.archived_at.is_(None), column != "", column.in_(numbers[start:start + self.CHUNK]))
                 ):
                     self.names[customer_id] = name
                     self.by_phone[number].add(customer_id)
