@@ -449,6 +449,27 @@ def test_my_day_lists_instalments_and_deliveries_for_the_owner_and_the_head(clie
         assert f"{contract.number}-S1" in page and f"{contract.number}-S2" in page and f"{contract.number}-S3" not in page
     login_as(client, team["outsider"])
     assert contract.number not in client.get("/").get_data(as_text=True)
+    login_as(client, team["admin"])  # the whole company's are worked from the contract lists
+    assert "Payments and deliveries" not in client.get("/").get_data(as_text=True)
+
+
+def test_open_instalments_split_into_overdue_and_due_each_cut_at_the_limit(team, customer):
+    """Paid instalments and those after the window are left out; each list keeps its oldest."""
+    from portal.blueprints.contracts.reminders import open_instalments
+
+    today = company_today()
+    paid = make_contract(customer, plan=[(today - timedelta(days=40), "1130.00")], payments=[(today - timedelta(days=41), "1130.00")])
+    part = make_contract(customer, plan=[(today - timedelta(days=30), "500.00"), (today - timedelta(days=20), "630.00")],
+                         payments=[(today - timedelta(days=25), "600.00")])
+    late = [make_contract(customer, plan=[(today - timedelta(days=10 - n), "1130.00")]) for n in range(3)]
+    soon = [make_contract(customer, plan=[(today + timedelta(days=n), "1130.00")]) for n in range(3)]
+    make_contract(customer, plan=[(today + timedelta(days=8), "1130.00")])  # after the window
+    overdue, due = open_instalments(team["sales"], today, today + timedelta(days=7), limit=3)
+    assert [(item.contract_id, item.open_amount) for item in overdue] == [
+        (part.id, Decimal("530.00")), (late[0].id, Decimal("1130.00")), (late[1].id, Decimal("1130.00"))]
+    assert [item.contract_id for item in due] == [contract.id for contract in soon]
+    assert paid.id not in {item.contract_id for item in overdue + due}
+    assert open_instalments(team["outsider"], today, today + timedelta(days=7)) == ([], [])
 
 
 def test_merging_customers_moves_their_contracts(client, team, customer):

@@ -188,3 +188,30 @@ def test_two_people_claiming_at_once_one_wins(team, served):  # noqa: F811
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(PoolEvent).where(PoolEvent.kind == "claim")) == 1
     assert _fresh(customer).pool_since is None and _fresh(customer).owner_id in {p.id for p in people}
+
+
+def test_the_sql_prefilter_keeps_every_customer_the_rules_would_make_due(app, team):
+    """``may_be_due_by`` narrows the rows in SQL; for each moment, the customers it keeps and the
+    rule then makes due are exactly those the rule alone makes due among all owned customers."""
+    from portal.blueprints.pool.compute import owned_customers_with_plans
+
+    now = utcnow()
+    cases = [
+        ("A旧", "A", 40, None), ("A新", "A", 40, 2), ("B边界", "B", 20, None), ("C跟进", "C", 60, 14), ("D近", "D", 9, None),
+        ("无等级", None, 200, None), ("D锁", "D", 100, None), ("意向", None, 91, None), ("意向新", "A", 50, 1),
+    ]
+    for name, grade, owned_days, followed_days in cases:
+        extra = {"last_follow_up_at": now - timedelta(days=followed_days)} if followed_days is not None else {}
+        if name == "D锁":
+            extra["locked"] = True
+        if name.startswith("意向"):
+            extra["stage"] = "intended"
+        _customer(team["sales"], name, grade=grade, owned_days_ago=owned_days, **extra)
+    contracted = _customer(team["sales"], "有合同", grade="D", owned_days_ago=100)
+    make_contract(contracted)
+    for days_ahead in (-30, -1, 0, 1, 3, 10, 40, 120):
+        moment = now + timedelta(days=days_ahead)
+        expected = sorted(row.name for row, plan in owned_customers_with_plans() if plan is not None and plan.due_at <= moment)
+        narrowed = sorted(row.name for row, plan in owned_customers_with_plans(due_by=moment) if plan is not None and plan.due_at <= moment)
+        assert narrowed == expected, days_ahead
+    assert "A旧" in expected and "有合同" not in expected and "D锁" not in expected  # the cases reach both sides

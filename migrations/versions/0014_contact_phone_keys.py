@@ -1,4 +1,5 @@
-"""contact phone keys: the digits of each contact's phone and mobile, indexed for duplicate matching
+"""contact phone keys: the digits of each contact's phone and mobile, indexed for duplicate matching;
+contacts indexed by customer and birthday
 
 Revision ID: 0014
 Revises: 0013
@@ -47,9 +48,13 @@ def upgrade():
     for column in ('phone_key', 'mobile_key'):
         where = sa.text(f"{column} != ''")
         op.create_index(f'ix_contacts_{column}', 'contacts', [column], unique=False, sqlite_where=where, postgresql_where=where)
+    op.create_index('ix_contacts_customer_birthday', 'contacts', ['customer_id', 'birthday_md'], unique=False)
+    op.drop_index('ix_contacts_customer_id', table_name='contacts')
 
 
 def downgrade():
+    op.create_index('ix_contacts_customer_id', 'contacts', ['customer_id'], unique=False)
+    op.drop_index('ix_contacts_customer_birthday', table_name='contacts')
     op.drop_index('ix_contacts_mobile_key', table_name='contacts')
     op.drop_index('ix_contacts_phone_key', table_name='contacts')
     with op.batch_alter_table('contacts', schema=None) as batch_op:

@@ -8,7 +8,7 @@ from portal.access import Area, can_see_area, scope_clause
 from portal.blueprints.complaints.queries import overdue_condition
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Complaint
+from portal.models import Complaint, Customer, Role
 from portal.reminders import ReminderSection, register_reminders
 
 LIMIT = 50
@@ -16,7 +16,8 @@ LIMIT = 50
 
 def overdue_complaints(user, now) -> list[Complaint]:
     return list(db.session.scalars(
-        select(Complaint).options(joinedload(Complaint.customer), joinedload(Complaint.handler))
+        select(Complaint).options(joinedload(Complaint.customer).load_only(Customer.id, Customer.name, Customer.owner_id, Customer.department_id),
+                                  joinedload(Complaint.handler))
         .where(Complaint.archived_at.is_(None), scope_clause(Complaint, user), overdue_condition(now))
         .order_by(Complaint.respond_by).limit(LIMIT)
     ))
@@ -24,7 +25,9 @@ def overdue_complaints(user, now) -> list[Complaint]:
 
 @register_reminders
 def complaints_section(user) -> ReminderSection | None:
-    if not can_see_area(user, Area.CUSTOMER_DATA):
+    # The owner's (the handler's) and, for a head, the department's; the administrator works
+    # these from the lists, where the whole company's fit.
+    if not can_see_area(user, Area.CUSTOMER_DATA) or user.role not in (Role.SALES, Role.HEAD):
         return None
     return ReminderSection(_("Complaints past their deadline"), "complaints/_reminders.html",
                            {"complaints": overdue_complaints(user, utcnow())}, order=12)

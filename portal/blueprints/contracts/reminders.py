@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.access import Area, can_see_area, scope_clause
 from portal.extensions import db
-from portal.models import Contract, Customer, Delivery, Instalment
+from portal.models import Contract, Customer, Delivery, Instalment, Role
 from portal.reminders import ReminderSection, register_reminders
 from portal.rules.contracts import CANCELLED, delivery_number
 from portal.rules.followups import company_today
@@ -27,39 +27,48 @@ class DueInstalment:
     open_amount: Decimal
 
 
-def open_instalments(user, since: date | None, until: date, limit: int = LIMIT) -> list[DueInstalment]:
-    """Instalments due from ``since`` (or any time) to ``until`` that payments do not cover yet, oldest first.
+def open_instalments(user, today: date, until: date, limit: int = LIMIT) -> tuple[list[DueInstalment], list[DueInstalment]]:
+    """(overdue, due) instalments that payments do not cover yet: due before ``today``, and due
+    ``today`` … ``until``; each list oldest first and cut at ``limit``.
 
     Payments cover instalments oldest due date first, so an instalment is open when the running
     total of the plan up to and including it exceeds the amount received; what is open of it is
-    min(its amount, running total − received). One statement with a window function.
+    min(its amount, running total − received). One statement: the running totals are computed once
+    (instalments due after ``until`` change none of them and are left out), then numbered within
+    each list.
     """
     running = func.sum(Instalment.amount).over(
         partition_by=Instalment.contract_id, order_by=(Instalment.due_on, Instalment.position, Instalment.id)
     )
     plan = (
-        select(Instalment.contract_id, Instalment.due_on, Instalment.amount, running.label("running"))
+        select(Instalment.contract_id, Instalment.due_on, Instalment.amount, running.label("running"), Contract.amount_received)
         .join(Contract, Contract.id == Instalment.contract_id)
         .where(
-            Instalment.archived_at.is_(None), Contract.archived_at.is_(None), Contract.status != CANCELLED,
-            Contract.amount_received < Contract.amount_gross, scope_clause(Contract, user),
+            Instalment.archived_at.is_(None), Instalment.due_on <= until, Contract.archived_at.is_(None),
+            Contract.status != CANCELLED, Contract.amount_received < Contract.amount_gross, scope_clause(Contract, user),
         )
         .subquery()
     )
-    stmt = (
-        select(plan.c.contract_id, Contract.number, Customer.name, plan.c.due_on, plan.c.amount, plan.c.running,
-               Contract.amount_received)
-        .join(Contract, Contract.id == plan.c.contract_id)
-        .join(Customer, Customer.id == Contract.customer_id)
-        .where(plan.c.running > Contract.amount_received, plan.c.due_on <= until)
+    overdue = plan.c.due_on < today
+    numbered = (
+        select(plan, func.row_number().over(partition_by=overdue, order_by=(plan.c.due_on, plan.c.contract_id)).label("n"))
+        .where(plan.c.running > plan.c.amount_received)
+        .subquery()
     )
-    if since is not None:
-        stmt = stmt.where(plan.c.due_on >= since)
-    rows = db.session.execute(stmt.order_by(plan.c.due_on, plan.c.contract_id).limit(limit)).all()
-    return [
-        DueInstalment(row[0], row[1], row[2], row[3], min(Decimal(row[4]), Decimal(row[5]) - Decimal(row[6])))
-        for row in rows
-    ]
+    # Numbers and names only for the rows kept.
+    rows = db.session.execute(
+        select(numbered.c.contract_id, Contract.number, Customer.name, numbered.c.due_on, numbered.c.amount, numbered.c.running,
+               numbered.c.amount_received)
+        .join(Contract, Contract.id == numbered.c.contract_id)
+        .join(Customer, Customer.id == Contract.customer_id)
+        .where(numbered.c.n <= limit)
+        .order_by(numbered.c.due_on, numbered.c.contract_id)
+    ).all()
+    lists = ([], [])
+    for row in rows:
+        entry = DueInstalment(row[0], row[1], row[2], row[3], min(Decimal(row[4]), Decimal(row[5]) - Decimal(row[6])))
+        lists[0 if row[3] < today else 1].append(entry)
+    return lists
 
 
 def open_deliveries(user, since: date | None, until: date, limit: int = LIMIT) -> list:
@@ -81,9 +90,10 @@ def contract_reminders(user, today: date) -> dict:
     today + 7 days, in the user's scope (the owner's own, a head's department)."""
     until = today + timedelta(days=WINDOW_DAYS)
     yesterday = today - timedelta(days=1)
+    overdue_instalments, due_instalments = open_instalments(user, today, until)
     return {
-        "overdue_instalments": open_instalments(user, None, yesterday),
-        "due_instalments": open_instalments(user, today, until),
+        "overdue_instalments": overdue_instalments,
+        "due_instalments": due_instalments,
         "overdue_deliveries": open_deliveries(user, None, yesterday),
         "due_deliveries": open_deliveries(user, today, until),
         "delivery_number": delivery_number,
@@ -93,6 +103,8 @@ def contract_reminders(user, today: date) -> dict:
 
 @register_reminders
 def contracts_section(user) -> ReminderSection | None:
-    if not can_see_area(user, Area.CUSTOMER_DATA):
+    # The owner's (the handler's) and, for a head, the department's; the administrator works
+    # these from the lists, where the whole company's fit.
+    if not can_see_area(user, Area.CUSTOMER_DATA) or user.role not in (Role.SALES, Role.HEAD):
         return None
     return ReminderSection(_("Payments and deliveries"), "contracts/_reminders.html", contract_reminders(user, company_today()), order=16)

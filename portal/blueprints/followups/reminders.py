@@ -147,7 +147,8 @@ def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int 
             Customer.archived_at.is_(None),
             scope_clause(Customer, user),
         )
-        .options(contains_eager(Contact.customer))
+        # The list shows the customer's name and link only: its search columns stay unread.
+        .options(contains_eager(Contact.customer).load_only(Customer.id, Customer.name, Customer.owner_id, Customer.department_id))
         # This year's dates first, then those after the new year.
         .order_by(case((md >= start, 0), else_=1), md, Contact.name)
         .limit(limit)

@@ -1,9 +1,9 @@
 """Recycling neglected customers into the pool, claiming and assigning them: the SQL around the
 plain rules of ``portal.rules.pool``. A claim is one conditional UPDATE, so of two people claiming
 the same customer at once exactly one changes the row."""
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 
 from portal.audit import expire_loaded, record_bulk_changes
 from portal.extensions import db
@@ -23,28 +23,52 @@ def current_rules() -> dict[str, int]:
     return rules
 
 
-def owned_customers_with_plans(owner_id: int | None = None, customer_id: int | None = None):
+def may_be_due_by(moment: datetime, rules: dict[str, int]):
+    """SQL for the customers whose recycling moment can be at or before ``moment``: the rules of
+    ``portal.rules.pool.recycling`` without the contract conditions, which only ever postpone it
+    (an open contract, a contract signed since the owner got it). The plan itself is still
+    computed by ``recycling`` for the rows this keeps."""
+    owned_at = func.coalesce(Customer.owned_since, Customer.created_at)
+    alternatives = []
+    for key, days in rules.items():
+        kind, _sep, value = key.partition(":")
+        latest = moment - timedelta(days=days)
+        if kind == "grade":
+            # The later of the last follow-up and the day the owner got it, at most ``latest``.
+            alternatives.append(and_(Customer.intention_grade == value, owned_at <= latest,
+                                     or_(Customer.last_follow_up_at.is_(None), Customer.last_follow_up_at <= latest)))
+        elif kind == "stage":
+            alternatives.append(and_(Customer.stage == value, owned_at <= latest))
+    return and_(Customer.locked.is_(False), or_(*alternatives)) if alternatives else false()
+
+
+def owned_customers_with_plans(owner_id: int | None = None, customer_id: int | None = None, due_by: datetime | None = None):
     """(customer row, recycling plan) for every owned, unarchived customer (or one owner's, or one
-    customer): three statements whatever their number."""
+    customer; with ``due_by``, only those that may be due by then — see ``may_be_due_by``): three
+    statements whatever their number, one when there is none."""
+    rules = current_rules()
     conditions = [Customer.archived_at.is_(None), Customer.pool_since.is_(None)]
     contract_conditions = [Contract.archived_at.is_(None)]
     if owner_id is not None:
         conditions.append(Customer.owner_id == owner_id)
     if customer_id is not None:
         conditions.append(Customer.id == customer_id)
-    if owner_id is not None or customer_id is not None:
+    if due_by is not None:
+        conditions.append(may_be_due_by(due_by, rules))
+    rows = db.session.execute(
+        select(Customer.id, Customer.name, Customer.owner_id, Customer.department_id, Customer.version, Customer.stage,
+               Customer.intention_grade, Customer.locked, Customer.owned_since, Customer.created_at, Customer.last_follow_up_at)
+        .where(*conditions)
+    ).all()
+    if not rows:
+        return
+    if owner_id is not None or customer_id is not None or due_by is not None:
         contract_conditions.append(Contract.customer_id.in_(select(Customer.id).where(*conditions)))
     open_ids = set(db.session.scalars(
         select(Contract.customer_id).where(*contract_conditions, Contract.status.in_(OPEN_CONTRACT)).distinct()))
     last_signed = dict(db.session.execute(
         select(Contract.customer_id, func.max(Contract.signed_on)).where(*contract_conditions, Contract.status != "cancelled")
         .group_by(Contract.customer_id)).all())
-    rules = current_rules()
-    rows = db.session.execute(
-        select(Customer.id, Customer.name, Customer.owner_id, Customer.department_id, Customer.version, Customer.stage,
-               Customer.intention_grade, Customer.locked, Customer.owned_since, Customer.created_at, Customer.last_follow_up_at)
-        .where(*conditions)
-    ).all()
     for row in rows:
         owned_since = row.owned_since or row.created_at
         signed = last_signed.get(row.id)
@@ -59,7 +83,7 @@ def owned_customers_with_plans(owner_id: int | None = None, customer_id: int | N
 def run_recycle(now: datetime, by_user_id: int | None = None) -> int:
     """Return every customer whose recycling moment has come to its department's pool; each move is
     a pool event and a history entry naming the rule. The caller commits."""
-    due = [(row, plan) for row, plan in owned_customers_with_plans() if plan is not None and now >= plan.due_at]
+    due = [(row, plan) for row, plan in owned_customers_with_plans(due_by=now) if plan is not None and now >= plan.due_at]
     if not due:
         return 0
     table = Customer.__table__

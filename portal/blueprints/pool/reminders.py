@@ -15,7 +15,7 @@ WARNING_DAYS = 3
 def about_to_be_recycled(user_id: int, now, days: int = WARNING_DAYS) -> list:
     """(customer row, plan) of the owner's customers due to return to the pool before now + ``days``."""
     soon = now + timedelta(days=days)
-    due = [(row, plan) for row, plan in owned_customers_with_plans(owner_id=user_id) if plan is not None and plan.due_at <= soon]
+    due = [(row, plan) for row, plan in owned_customers_with_plans(owner_id=user_id, due_by=soon) if plan is not None and plan.due_at <= soon]
     return sorted(due, key=lambda item: item[1].due_at)
 
 

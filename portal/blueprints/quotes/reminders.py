@@ -24,7 +24,8 @@ def quote_reminders(user, today, now) -> dict:
     base = (
         select(Quote)
         .join(Customer, Customer.id == Quote.customer_id)
-        .options(contains_eager(Quote.customer))
+        # The lists show the customer's name only: its search columns stay unread.
+        .options(contains_eager(Quote.customer).load_only(Customer.id, Customer.name, Customer.owner_id, Customer.department_id))
         .where(Quote.archived_at.is_(None), Quote.is_latest.is_(True), scope_clause(Quote, user))
     )
     expiring = db.session.scalars(
