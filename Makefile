@@ -51,7 +51,7 @@ test: install-dev browser
 	$(BIN)/pytest
 
 bench: install-dev
-	$(BIN)/python -m bench.run --size $(SIZE)
+	$(BIN)/python -m bench.run --size $(SIZE) $(if $(ONLY),--only $(ONLY))
 
 # Mixed load through the real server at 10, 50 and 200 users (bench/loadtest.py; figures in bench/results/).
 loadtest: install-load

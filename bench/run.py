@@ -37,7 +37,12 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=list(SIZES), default="large")
     parser.add_argument("--database-url", default=os.environ.get("PORTAL_BENCH_DATABASE_URL"))
     parser.add_argument("--repeat", type=int, default=None, help="timed requests per figure (default: per kind)")
+    parser.add_argument("--only", default=None, help="comma-separated scenarios (" + ", ".join(scenarios.SCENARIOS) + "); their "
+                        "figures replace the same figures in the stored results, the others stay")
     args = parser.parse_args(argv)
+    only = args.only.split(",") if args.only else None
+    if only and set(only) - set(scenarios.SCENARIOS):
+        parser.error("unknown scenario: " + ", ".join(sorted(set(only) - set(scenarios.SCENARIOS))))
 
     started = time.perf_counter()
     url, facts, generated = prepare_database(args.size, args.database_url)
@@ -45,11 +50,11 @@ def main(argv=None) -> int:
     print(f"database: {database}, size {args.size}; data {'generated in %.1f s' % facts['seconds'] if generated else 'reused (generated in %.1f s)' % facts['seconds']}")
     print(machine_line())
 
-    results = scenarios.measure(url, facts, str(DATA / "instance"), repeat=args.repeat)
+    results = scenarios.measure(url, facts, str(DATA / "instance"), repeat=args.repeat, only=only)
     for entry in results:
         entry.update(size=args.size, database=database)
     results += compare_with_medium(results, args.size, database)
-    write_results(results, args.size, database)
+    write_results(results, args.size, database, merge=bool(only))
     print_table(results)
     print(f"finished in {time.perf_counter() - started:.0f} s; results in {RESULTS.relative_to(ROOT.parent)}/")
     return 0
@@ -219,11 +224,27 @@ def compare_with_medium(results: list[dict], size: str, database: str) -> list[d
     return ratios
 
 
-def write_results(results: list[dict], size: str, database: str) -> None:
+def write_results(results: list[dict], size: str, database: str, merge: bool = False) -> None:
+    """Write the run's figures; with ``merge`` (a run of some scenarios) they replace the same
+    figures of the stored results of this database and size, in place."""
     RESULTS.mkdir(parents=True, exist_ok=True)
+    stored = RESULTS / f"{database}-{size}.json"
+    latest = RESULTS / "latest.json"
+    if merge and not stored.exists() and latest.exists():
+        # A fresh clone keeps only latest.json: merge into it when it is of this database and size.
+        entries = json.loads(latest.read_text())
+        if entries and (entries[0].get("database"), entries[0].get("size")) == (database, size):
+            stored = latest
+    merged = merge and stored.exists()
+    if merged:
+        fresh = {entry["name"]: entry for entry in results}
+        kept = json.loads(stored.read_text())
+        names = {entry["name"] for entry in kept}
+        results = [fresh.get(entry["name"], entry) for entry in kept] + [entry for entry in results if entry["name"] not in names]
     body = json.dumps(results, ensure_ascii=False, indent=1) + "\n"
     (RESULTS / f"{database}-{size}.json").write_text(body)
-    (RESULTS / "latest.json").write_text(body)
+    if not merge or merged:  # a partial run with nothing to merge into leaves latest.json alone
+        (RESULTS / "latest.json").write_text(body)
 
 
 def verdict(entry: dict) -> str:

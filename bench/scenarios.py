@@ -886,10 +886,14 @@ def _export_scenario(bench) -> None:
     bench.add("export.customers.extra_peak_mb", export_peak - bare_peak, "MB", LIMITS["export_extra_peak_mb"])
 
 
-def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None) -> list[dict]:
-    """Every figure of one run (without size and database, which the runner adds)."""
+SCENARIOS = ("customer_list", "customer_page", "my_day", "quotes", "lost_analysis", "contracts", "performance", "complaints",
+             "grading", "pool", "imports", "export")
+
+
+def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None, only: list[str] | None = None) -> list[dict]:
+    """Every figure of one run, or of the ``only`` scenarios (without size and database, which the runner adds)."""
     bench = Bench(url, facts, repeat, instance_path)
-    for scenario in (bench.customer_list, bench.customer_page, bench.my_day, bench.quotes, bench.lost_analysis, bench.contracts, bench.performance, bench.complaints, bench.grading, bench.pool, bench.imports, bench.export):
+    for scenario in (getattr(bench, name) for name in SCENARIOS if not only or name in only):
         started = time.perf_counter()
         scenario()
         print(f"  {scenario.__name__}: {time.perf_counter() - started:.0f} s", flush=True)
