@@ -3,7 +3,7 @@ with its note, the resolution and the customer's satisfaction."""
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.access import Area
@@ -31,6 +31,9 @@ class Complaint(BusinessRecord, db.Model):
     __table_args__ = (
         Index("ix_complaints_handler_status", "handler_id", "status", "respond_by"),
         Index("ix_complaints_department_status", "department_id", "status", "respond_by"),
+        # A head's My day: the department's complaints still without a response, by deadline.
+        Index("ix_complaints_department_unanswered", "department_id", "respond_by",
+              sqlite_where=text("first_response_at IS NULL"), postgresql_where=text("first_response_at IS NULL")),
         Index("ix_complaints_received", "received_at"),
         Index("ix_complaints_customer", "customer_id"),
     )
