@@ -85,6 +85,14 @@ def test_birthdays_this_week_wrap_from_december_to_january(client, team, monkeyp
     for hidden in ("太晚了", "昨天的", "已归档联系人", "同事的联系人"):
         assert hidden not in section
     assert "01-02" in section and "in 4 days" in section and "年末客户" in section
+    # The head: the department's contacts (the query starts from the week's birthdays), no other department's.
+    elsewhere = make_customer(team["outsider"], "外部门客户")
+    elsewhere.contacts.append(Contact(name="外部门联系人", birthday_md=1230))
+    db.session.commit()
+    section = _section(_my_day(client, team["head"]), "Birthdays this week")
+    assert section.index("今天的") < section.index("同事的联系人") < section.index("新年前") < section.index("窗口末")
+    for hidden in ("太晚了", "昨天的", "已归档联系人", "外部门联系人"):
+        assert hidden not in section
 
 
 def test_head_sees_the_department_and_each_salespersons_counts(client, team):

@@ -153,6 +153,11 @@ def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int 
         .order_by(case((md >= start, 0), else_=1), md, Contact.name)
         .limit(limit)
     )
+    if user.role != Role.SALES:
+        # A department has tens of thousands of customers and a week of birthdays a few thousand
+        # contacts: naming the week's contacts first makes SQLite start from the birthday index
+        # (10 ms) instead of walking every customer of the department (50 ms).
+        stmt = stmt.where(Contact.id.in_(select(Contact.id).where(in_window)))
     return [(contact, days_until_birthday(contact.birthday_md, today)) for contact in db.session.scalars(stmt)]
 
 
