@@ -1,4 +1,5 @@
-"""indexes for a head's My day: unreviewed lost orders counted from the index, unanswered complaints by deadline
+"""indexes for My day: unreviewed lost orders counted from the index, unanswered complaints by deadline,
+a salesperson's sent quotes by sending time
 
 Revision ID: 0015
 Revises: 0014
@@ -22,9 +23,11 @@ def upgrade():
     unanswered = sa.text('first_response_at IS NULL')
     op.create_index('ix_complaints_department_unanswered', 'complaints', ['department_id', 'respond_by'], unique=False,
                     sqlite_where=unanswered, postgresql_where=unanswered)
+    op.create_index('ix_quotes_owner_status_sent', 'quotes', ['owner_id', 'status', 'sent_at'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_quotes_owner_status_sent', table_name='quotes')
     op.drop_index('ix_complaints_department_unanswered', table_name='complaints')
     op.drop_index('ix_lost_orders_department_reviewed', table_name='lost_orders')
     op.create_index('ix_lost_orders_department_reviewed', 'lost_orders', ['department_id', 'reviewed_at'], unique=False)

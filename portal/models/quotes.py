@@ -113,6 +113,9 @@ class Quote(BusinessRecord, db.Model):
         # A salesperson's quotes issued and decided in a period, for the performance metrics (covering).
         Index("ix_quotes_owner_date", "owner_id", "quote_date", "status", "is_latest", "archived_at", "amount_gross"),
         Index("ix_quotes_owner_decided", "owner_id", "decided_on", "status", "is_latest", "archived_at", "amount_gross"),
+        # A salesperson's My day: sent quotes gone quiet, oldest first. (A head's are found faster
+        # from the still-valid quotes by ix_quotes_status_valid_until.)
+        Index("ix_quotes_owner_status_sent", "owner_id", "status", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
