@@ -8,7 +8,7 @@ from portal.access import Area, can_see_area, scope_clause
 from portal.blueprints.complaints.queries import overdue_condition
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Complaint, Customer, Role
+from portal.models import CUSTOMER_NAME_COLUMNS, Complaint, Role
 from portal.reminders import ReminderSection, register_reminders
 
 LIMIT = 50
@@ -16,7 +16,7 @@ LIMIT = 50
 
 def overdue_complaints(user, now) -> list[Complaint]:
     return list(db.session.scalars(
-        select(Complaint).options(joinedload(Complaint.customer).load_only(Customer.id, Customer.name, Customer.owner_id, Customer.department_id),
+        select(Complaint).options(joinedload(Complaint.customer).load_only(*CUSTOMER_NAME_COLUMNS),
                                   joinedload(Complaint.handler))
         .where(Complaint.archived_at.is_(None), scope_clause(Complaint, user), overdue_condition(now))
         .order_by(Complaint.respond_by).limit(LIMIT)

@@ -216,7 +216,7 @@ def check_import(job_id: int, data: bytes, user_id: int, language: str, max_byte
                 _update(job_id, done_rows=position)
         # Duplicates of the valid rows, by their checked values: in the database, then in the file.
         index = DuplicateIndex((values["name"], (values["phone"], values["mobile"]), values["email"]) for _number, values in checked)
-        db.session.commit()
+        db.session.commit()  # the matching reads no more
         seen = DuplicateIndexInFile()
         for number, values in checked:
             phones = [values["phone"], values["mobile"]]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal.access import scope_clause
 from portal.extensions import db
-from portal.models import Contact, Customer, Department, Role, User
+from portal.models import CUSTOMER_NAME_COLUMNS, Contact, Customer, Department, Role, User
 from portal.reminders import ReminderSection, register_reminders
 from portal.rules.followups import birthday_window, company_today, days_overdue, days_until_birthday
 
@@ -147,8 +147,7 @@ def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int 
             Customer.archived_at.is_(None),
             scope_clause(Customer, user),
         )
-        # The list shows the customer's name and link only: its search columns stay unread.
-        .options(contains_eager(Contact.customer).load_only(Customer.id, Customer.name, Customer.owner_id, Customer.department_id))
+        .options(contains_eager(Contact.customer).load_only(*CUSTOMER_NAME_COLUMNS))
         # This year's dates first, then those after the new year.
         .order_by(case((md >= start, 0), else_=1), md, Contact.name)
         .limit(limit)

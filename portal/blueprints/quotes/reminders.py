@@ -8,7 +8,7 @@ from sqlalchemy.orm import contains_eager
 from portal.access import Area, can_see_area, scope_clause
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Customer, Quote
+from portal.models import CUSTOMER_NAME_COLUMNS, Customer, Quote
 from portal.reminders import ReminderSection, register_reminders
 from portal.rules.followups import company_today
 from portal.rules.quotes import OPEN_STATUSES, SENT
@@ -24,8 +24,7 @@ def quote_reminders(user, today, now) -> dict:
     base = (
         select(Quote)
         .join(Customer, Customer.id == Quote.customer_id)
-        # The lists show the customer's name only: its search columns stay unread.
-        .options(contains_eager(Quote.customer).load_only(Customer.id, Customer.name, Customer.owner_id, Customer.department_id))
+        .options(contains_eager(Quote.customer).load_only(*CUSTOMER_NAME_COLUMNS))
         .where(Quote.archived_at.is_(None), Quote.is_latest.is_(True), scope_clause(Quote, user))
     )
     expiring = db.session.scalars(
