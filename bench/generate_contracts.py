@@ -118,10 +118,12 @@ def build_contracts(builder, count: int) -> None:
                 "amount": amount, "method": rng.choice(METHODS), "note": "", "recorded_by_id": owner_id, **stamp,
             })
             received += amount
-        for position, (due_on, amount) in enumerate(plan, start=1):
+        running_total = Decimal("0")
+        for position, (due_on, amount) in enumerate(plan, start=1):  # the plan is in due-date order
             ids["instalment"] += 1
+            running_total += amount
             instalments.append({"id": ids["instalment"], "contract_id": contract_id, "position": position, "due_on": due_on,
-                                "amount": amount, **stamp})
+                                "amount": amount, "running_total": running_total, **stamp})
         planned_on = signed_on + timedelta(days=rng.randrange(2, 12))
         delivered_on = planned_on + timedelta(days=rng.randrange(0, 3)) if planned_on < today - timedelta(days=2) and rng.random() < 0.92 else None
         status = "in_progress"

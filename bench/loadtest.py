@@ -171,19 +171,21 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
 
 def check_writes(database_url: str, run_id: str, saved: dict) -> dict:
     """Every write the load saw succeed is in the database once; none is there twice: follow-ups
-    and calls by their summary, quotes by their notes (a quote's number is unique by itself)."""
+    and calls by their summary, quotes by their notes (a quote's number is unique by itself),
+    payments by their note."""
     engine = create_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT summary, count(*) FROM follow_ups WHERE summary LIKE :prefix GROUP BY summary"
-                 " UNION ALL SELECT notes, count(*) FROM quotes WHERE notes LIKE :prefix GROUP BY notes"),
+                 " UNION ALL SELECT notes, count(*) FROM quotes WHERE notes LIKE :prefix GROUP BY notes"
+                 " UNION ALL SELECT note, count(*) FROM payments WHERE note LIKE :prefix GROUP BY note"),
             {"prefix": f"LT{run_id}-%"},
         ).all()
         numbers = connection.execute(
             text("SELECT count(*), count(DISTINCT number) FROM quotes WHERE notes LIKE :prefix"), {"prefix": f"LT{run_id}-%"}
         ).one()
     engine.dispose()
-    saved = saved["follow_ups"] + saved["quotes"]
+    saved = saved["follow_ups"] + saved["quotes"] + saved.get("payments", [])
     found = dict(rows)
     missing = [marker for marker in saved if marker not in found]
     twice = [marker for marker, count in found.items() if count > 1]

@@ -495,8 +495,8 @@ class Bench:
             " GROUP BY u.id, u.display_name ORDER BY overdue DESC, u.display_name"
         )
         birthdays_sql = (
-            "SELECT ct.id, ct.name, ct.title, ct.birthday_md, c.id AS customer_id, c.name AS customer_name"
-            " FROM contacts ct JOIN customers c ON c.id = ct.customer_id"
+            "SELECT ct.id, ct.name, ct.title, ct.birthday_md, c.id AS customer_id, c.name AS customer_name,"
+            " count(*) OVER () AS total FROM contacts ct JOIN customers c ON c.id = ct.customer_id"
             f" WHERE {{window}} AND ct.archived_at IS NULL AND c.archived_at IS NULL AND {scope}"
             " ORDER BY CASE WHEN ct.birthday_md >= :start THEN 0 ELSE 1 END, ct.birthday_md, ct.name LIMIT :limit"
         )
@@ -523,7 +523,8 @@ class Bench:
                 and [customer.id for customer, _days in due.overdue] == [row.id for row in rows[1]]
                 and (due.due_count, due.overdue_count) == tuple(rows[2])
                 and [(row.label, row.due_today, row.overdue) for row in workload] == [tuple(row) for row in rows[3]]
-                and [contact.id for contact, _days in birthdays] == [row.id for row in rows[4]]
+                and [contact.id for contact, _days in birthdays.rows] == [row.id for row in rows[4]]
+                and birthdays.total == (rows[4][0].total if rows[4] else 0)
             )
 
         return orm, sql, same

@@ -26,3 +26,9 @@ def audit_action_label(action: str) -> str:
 
 def record_type_label(model) -> str:
     return str(getattr(model, "RECORD_LABEL", model.__tablename__))
+
+
+def translated(labels: dict) -> dict:
+    """``labels`` (code → lazy label) in the user's language, looked up once: a list renders a
+    label per row, and each lazy label would look the translation up again."""
+    return {code: str(label) for code, label in labels.items()}

@@ -7,6 +7,9 @@ from typing import Callable
 
 from portal.panels import Section as ReminderSection
 
+# Each of My day's lists shows its first rows and its total, with a link to the whole list where
+# one exists: a page read on a phone at the start of the day, not a report (and cheap to build).
+LIST_LIMIT = 20
 
 _PROVIDERS: list[Callable] = []
 
@@ -20,3 +23,9 @@ def register_reminders(provider: Callable) -> Callable:
 def sections_for(user) -> list[ReminderSection]:
     sections = [section for provider in _PROVIDERS if (section := provider(user)) is not None]
     return sorted(sections, key=lambda section: section.order)
+
+
+def list_total(rows) -> int:
+    """The total of a list cut at ``LIST_LIMIT`` whose rows carry it as ``total`` (``count() OVER ()``
+    in the statement that reads the rows): 0 for no rows."""
+    return rows[0].total if rows else 0

@@ -16,6 +16,7 @@ from customer_factories import new_customer
 from followups_factories import make_team
 from portal.blueprints.contracts.queries import ContractFilters, list_contracts
 from portal.company_settings import set_setting
+from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Contract, ContractLine, Customer, Delivery, Instalment, Payment, Stage
 from portal.rules.contracts import payment_status
@@ -154,6 +155,22 @@ def test_a_plan_that_adds_up_replaces_the_old_one(client, team, customer):
     live = db.session.scalars(select(Instalment).where(Instalment.archived_at.is_(None)).order_by(Instalment.position)).all()
     assert [(i.due_on.isoformat(), i.amount) for i in live] == [(_days(3), D("300.00")), (_days(40), D("830.00"))]
     assert _count(Instalment) == 3  # the old plan is archived, not deleted
+    # What payments must reach to cover each instalment follows the new plan.
+    assert [i.running_total for i in live] == [D("300.00"), D("1130.00")]
+
+
+def test_running_totals_follow_due_dates_then_positions_within_the_live_plan(team, customer):
+    """The order payments cover instalments: due date first, position on the same date; archived
+    instalments count for nothing."""
+    today = company_today()
+    contract = make_contract(customer, plan=[(today + timedelta(days=30), "100.10"), (today, "200.20"),
+                                             (today + timedelta(days=30), "829.70")])
+    db.session.commit()
+    rows = db.session.scalars(select(Instalment).where(Instalment.contract_id == contract.id).order_by(Instalment.position)).all()
+    assert [i.running_total for i in rows] == [D("300.30"), D("200.20"), D("1130.00")]
+    rows[1].archived_at = utcnow()
+    db.session.commit()
+    assert [i.running_total for i in (rows[0], rows[2])] == [D("100.10"), D("929.80")]
 
 
 def test_a_payment_above_the_outstanding_amount_is_refused_with_the_amount(client, team, customer):
@@ -468,6 +485,7 @@ def test_open_instalments_split_into_overdue_and_due_each_cut_at_the_limit(team,
     assert [(item.contract_id, item.open_amount) for item in overdue] == [
         (part.id, Decimal("530.00")), (late[0].id, Decimal("1130.00")), (late[1].id, Decimal("1130.00"))]
     assert [item.contract_id for item in due] == [contract.id for contract in soon]
+    assert {item.total for item in overdue} == {4} and {item.total for item in due} == {3}  # before the cut
     assert paid.id not in {item.contract_id for item in overdue + due}
     assert open_instalments(team["outsider"], today, today + timedelta(days=7)) == ([], [])
 

@@ -9,6 +9,7 @@ from portal.blueprints.followups import reminders
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Contact
+from portal.reminders import LIST_LIMIT
 
 TODAY = date(2024, 5, 6)
 
@@ -138,13 +139,29 @@ def test_my_day_runs_the_same_statements_for_few_or_many_rows(client, team):
 
 
 def test_long_lists_are_capped_with_a_link_to_the_full_list(client, team):
-    for number in range(105):
+    for number in range(LIST_LIMIT + 5):
         _due(team["sales"], f"逾期客户{number:03d}", -(1 + number))
     section = _section(_my_day(client, team["sales"]), "Follow-ups due")
-    assert section.count('class="overdue-row"') == 100
-    assert "逾期客户104" in section and "逾期客户004" not in section  # oldest first
-    assert "Showing the oldest 100 of 105." in section
+    assert section.count('class="overdue-row"') == LIST_LIMIT
+    oldest, too_recent = f"逾期客户{LIST_LIMIT + 4:03d}", "逾期客户004"
+    assert oldest in section and too_recent not in section  # oldest first
+    assert f"Showing the oldest {LIST_LIMIT} of {LIST_LIMIT + 5}." in section
     assert 'href="/customers/?overdue=1"' in section
+
+
+def test_birthdays_beyond_the_list_are_counted_not_listed(client, team):
+    """The badge-free birthday list shows its first rows, soonest first, and says how many there are."""
+    from portal.rules.followups import birthday_window
+
+    start, _end = birthday_window(TODAY, 7)
+    for number in range(LIST_LIMIT + 3):
+        customer = _due(team["sales"], f"生日客户{number:03d}", 3)
+        customer.contacts.append(Contact(name=f"寿星{number:03d}", birthday_md=start))
+    db.session.commit()
+    section = _section(_my_day(client, team["sales"]), "Birthdays this week")
+    assert section.count("<li>") == LIST_LIMIT
+    assert "寿星000" in section and f"寿星{LIST_LIMIT + 2:03d}" not in section  # by name on the same day
+    assert f"Showing the first {LIST_LIMIT} of {LIST_LIMIT + 3}." in section
 
 
 def test_hr_sees_no_customer_reminders(client, team):

@@ -2,6 +2,8 @@
 import os
 import threading
 
+from decimal import Decimal
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -74,21 +76,31 @@ def test_migrations_build_exactly_the_models_schema(app):
         assert compare_metadata(context, db.metadata) == []
 
 
+def _app_on_a_file(tmp_path):
+    """The portal on its own SQLite file, for migrating up and down."""
+    return create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.db'}"},
+                      instance_path=str(tmp_path))
+
+
+def _salesperson():
+    from portal.models import Department, User
+
+    return User(username="liu", display_name="刘洋", role=Role.SALES.value, department=Department(name="水果部"), password_hash="x")
+
+
 def test_contacts_saved_before_the_phone_keys_get_them_from_the_migration(tmp_path):
     """0014 fills the phone keys of the contacts already there by the rule the portal saves with,
     and its downgrade takes them away again."""
     from flask_migrate import downgrade, upgrade
 
-    from portal.models import Customer, Department, User
+    from portal.models import Customer
     from portal.rules.customers import refresh_keys
 
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'keys.db'}"},
-                     instance_path=str(tmp_path))
+    app = _app_on_a_file(tmp_path)
     with app.app_context():
         upgrade()
-        department = Department(name="水果部")
-        owner = User(username="liu", display_name="刘洋", role=Role.SALES.value, department=department, password_hash="x")
-        customer = Customer(name="华联超市", owner=owner, department=department)
+        owner = _salesperson()
+        customer = Customer(name="华联超市", owner=owner, department=owner.department)
         refresh_keys(customer)
         db.session.add(customer)
         db.session.commit()
@@ -106,6 +118,40 @@ def test_contacts_saved_before_the_phone_keys_get_them_from_the_migration(tmp_pa
         with db.engine.connect() as connection:
             keys = connection.execute(text("SELECT phone_key, mobile_key FROM contacts")).all()
         assert [tuple(row) for row in keys] == [("13800138000", "")]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_instalments_saved_before_running_totals_get_them_from_the_migration(tmp_path):
+    """0016 gives the instalments already there the running totals the portal keeps (due date,
+    then position; archived ones count for nothing)."""
+    from datetime import date
+
+    from flask_migrate import downgrade, upgrade
+
+    from contracts_factories import make_contract
+    from customer_factories import new_customer
+
+    app = _app_on_a_file(tmp_path)
+    with app.app_context():
+        upgrade()
+        owner = _salesperson()
+        db.session.add(owner)
+        db.session.commit()
+        make_contract(new_customer(owner), plan=[(date(2026, 3, 1), "830.10"), (date(2026, 1, 1), "299.90")])
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0015")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO instalments (contract_id, position, due_on, amount, archived_at, version,"
+                                    " created_at, updated_at) SELECT contract_id, 3, '2026-02-01', 500, '2026-01-05 00:00:00',"
+                                    " 1, created_at, updated_at FROM instalments LIMIT 1"))
+        upgrade()
+        with db.engine.connect() as connection:
+            totals = connection.execute(text("SELECT due_on, running_total FROM instalments WHERE archived_at IS NULL"
+                                             " ORDER BY due_on")).all()
+        assert [(str(due_on), Decimal(str(total))) for due_on, total in totals] == [
+            ("2026-01-01", Decimal("299.90")), ("2026-03-01", Decimal("1130.00"))]
         db.session.remove()
         db.engine.dispose()
 

@@ -438,6 +438,21 @@ def test_my_day_shows_expiring_and_quiet_quotes(client, team, customer):
     assert expiring.number not in client.get("/").get_data(as_text=True)
 
 
+def test_my_day_counts_every_expiring_quote_and_lists_the_first(client, team, customer):
+    from portal.reminders import LIST_LIMIT
+
+    quotes = [make_quote(customer, lines=[("苹果", "1", "1.00", "0")], status="sent", valid_days=1 + number % 5)
+              for number in range(LIST_LIMIT + 2)]
+    login_as(client, team["sales"])
+    page = client.get("/").get_data(as_text=True)
+    expiring = page[page.index("Expiring within 7 days"):page.index("Sent, no follow-up")]
+    assert f'<span class="badge due">{LIST_LIMIT + 2}</span>' in expiring
+    assert expiring.count("<li>") == LIST_LIMIT
+    assert f"Showing the first {LIST_LIMIT} of {LIST_LIMIT + 2}." in expiring and 'href="/quotes/"' in expiring
+    latest = max(quotes, key=lambda quote: (quote.valid_until, quote.id))
+    assert latest.number not in expiring  # soonest expiry first
+
+
 def test_unit_costs_are_shown_to_heads_and_admin_only(client, team, product):
     for role, sees in (("sales", False), ("hr", False), ("head", True), ("admin", True)):
         login_as(client, team[role])

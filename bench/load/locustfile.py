@@ -3,9 +3,12 @@
 Each simulated user logs in with one generated account (``bench.generate``: ``sales<d>.<nn>``,
 ``head<d>``, ``hr``, ``admin``; all share one password) and then, without think time, repeats the
 requests a person in that role makes most: My day, the customer list filtered and searched through
-htmx, a customer page, logging a follow-up (visit or call out) and an inbound call.
+htmx, a customer page, logging a follow-up (visit or call out) and an inbound call; a salesperson
+also creates and sends quotes and records payments on their contracts; heads and the administrator
+filter the contract list and open the performance and lost-order analysis pages; HR opens the
+performance sheet and the performance page.
 
-Every write carries a unique marker in its summary (``LT<run>-<user>-<n>``); markers whose request
+Every write carries a unique marker in its summary, notes or payment note (``LT<run>-<user>-<n>``); markers whose request
 answered as expected are written to ``LOAD_MARKERS_FILE`` when the run stops, so the runner can
 check that each is in the database exactly once.
 
@@ -37,14 +40,18 @@ LOGIN_KINDS = {"login", "login.page"}
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CUSTOMER_LINK = re.compile(r'href="/customers/(\d+)"')
+CONTRACT_LINK = re.compile(r'href="/contracts/(\d+)"')
 STAGES = ("potential", "intended", "signed")
 GRADES = ("A", "B", "C", "D")
 ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
 PANEL = {"HX-Request": "true", "HX-Target": "follow-ups"}
+CONTRACT_ROWS = {"HX-Request": "true", "HX-Target": "contract-rows"}
+PAYMENT_STATES = ("unpaid", "partly_paid", "paid", "overdue")
 
 _account_numbers = {role: itertools.count() for role in ("sales", "head")}
 saved_markers: list[str] = []
 saved_quotes: list[str] = []
+saved_payments: list[str] = []
 # The measured window opens once every user has logged in: logins (scrypt) are not the workload.
 window = {"ready": 0, "opened": None}
 
@@ -82,6 +89,7 @@ class PortalUser(FastHttpUser):
         home = self.client.get("/", name="my_day").text
         self.csrf = CSRF_HEADER.search(home).group(1)
         self.customer_ids = self._customer_ids()
+        self.contract_ids = self._contract_ids()
         window["ready"] += 1
         if window["ready"] == USERS and window["opened"] is None:
             self.environment.runner.stats.reset_all()
@@ -93,6 +101,14 @@ class PortalUser(FastHttpUser):
             return []
         rows = self.client.get("/customers/", headers=ROWS, name="list.fragment").text
         return [int(found) for found in CUSTOMER_LINK.findall(rows)][:50]
+
+    def _contract_ids(self) -> list[int]:
+        """Contracts in progress with money outstanding, for the payments a salesperson records."""
+        if self.role != "sales":
+            return []
+        rows = self.client.get("/contracts/", params={"status": "in_progress", "payment": "unpaid"}, headers=CONTRACT_ROWS,
+                               name="contracts.fragment").text
+        return [int(found) for found in CONTRACT_LINK.findall(rows)][:20]
 
     def marker(self) -> str:
         return f"LT{RUN_ID}-{self.number}-{next(self.writes)}"
@@ -157,6 +173,12 @@ class CustomerWork(PortalUser):
                 response.failure(f"status {response.status_code}")
 
 
+    @task(1)
+    def contract_list(self):
+        self.client.get("/contracts/", params={"payment": random.choice(PAYMENT_STATES)}, headers=CONTRACT_ROWS,
+                        name="contracts.fragment")
+
+
 class Salesperson(CustomerWork):
     role = "sales"
     weight = 14
@@ -185,13 +207,45 @@ class Salesperson(CustomerWork):
                          headers={"HX-Request": "true", "HX-Target": "quote-lines", "X-CSRFToken": self.csrf}, name="quote.line")
         self.client.post(f"{quote_path}/send", data={"csrf_token": self.csrf}, name="quote.send", allow_redirects=False)
 
+    @task(1)
+    def record_payment(self):
+        """A contract page, then a payment of 1.00 on it (money received for an unpaid contract)."""
+        if not self.contract_ids:
+            return
+        contract_id = random.choice(self.contract_ids)
+        self.client.get(f"/contracts/{contract_id}", name="contract.page")
+        marker = self.marker()
+        today = (datetime.utcnow() + timedelta(hours=8)).date()
+        with self.client.post(
+            f"/contracts/{contract_id}/payments/new",
+            data={"received_on": today.isoformat(), "amount": "1.00", "method": "transfer", "note": marker, "csrf_token": self.csrf},
+            name="payment.create", allow_redirects=False, catch_response=True,
+        ) as response:
+            if response.status_code == 303 and response.headers.get("Location", "").endswith("#payments"):
+                saved_payments.append(marker)
+                response.success()
+            else:
+                response.failure(f"status {response.status_code}")
 
-class Head(CustomerWork):
+
+class Analyst(CustomerWork):
+    abstract = True
+
+    @task(1)
+    def performance(self):
+        self.client.get("/performance/", name="performance.page")
+
+    @task(1)
+    def lost_analysis(self):
+        self.client.get("/lost/analysis", name="lost.analysis")
+
+
+class Head(Analyst):
     role = "head"
     weight = 3
 
 
-class Admin(CustomerWork):
+class Admin(Analyst):
     role = "admin"
     weight = 2
 
@@ -199,6 +253,14 @@ class Admin(CustomerWork):
 class HumanResources(PortalUser):
     role = "hr"
     weight = 1
+
+    @task(3)
+    def sheet(self):
+        self.client.get("/performance/sheet", name="performance.sheet")
+
+    @task(1)
+    def performance(self):
+        self.client.get("/performance/", name="performance.page")
 
 
 def _figures(entry: StatsEntry, seconds: float) -> dict:
@@ -230,4 +292,4 @@ def _write_results(environment, **_kwargs):
             json.dump({"seconds": round(seconds, 1), "logged_in": window["ready"], "mixed": _figures(mixed, seconds), "kinds": kinds, "errors": errors}, handle, ensure_ascii=False)
     if MARKERS_FILE:
         with open(MARKERS_FILE, "w", encoding="utf-8") as handle:
-            json.dump({"follow_ups": saved_markers, "quotes": saved_quotes}, handle)
+            json.dump({"follow_ups": saved_markers, "quotes": saved_quotes, "payments": saved_payments}, handle)

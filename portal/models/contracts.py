@@ -10,8 +10,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, and_, event, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from portal.access import Area
 from portal.extensions import db
@@ -144,7 +144,8 @@ class Instalment(BusinessRecord, db.Model):
     """One due amount of the payment plan; the plan's amounts add up to the contract total."""
 
     __tablename__ = "instalments"
-    __table_args__ = (Index("ix_instalments_contract_due", "contract_id", "archived_at", "due_on", "amount"),)
+    __table_args__ = (Index("ix_instalments_contract_due", "contract_id", "archived_at", "due_on", "amount", "running_total"),)
+    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"running_total"}
     RECORD_LABEL = _l("Instalments")
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +153,10 @@ class Instalment(BusinessRecord, db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
     amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    # The plan's total up to and including this instalment, in the order payments cover it (due
+    # date, position, id): the instalment is open while it exceeds the contract's amount received.
+    # Kept by ``_keep_running_totals`` whenever a plan's instalments are saved.
+    running_total: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"), server_default="0")
 
     contract = relationship("Contract")
 
@@ -248,3 +253,44 @@ class DeliveryLine(BusinessRecord, db.Model):
 
     def audit_label(self) -> str:
         return f"{self.quantity}"
+
+
+def running_totals_statement(contract_ids):
+    """UPDATE the live instalments of ``contract_ids`` to their running totals (see
+    ``Instalment.running_total``): the sum of the live instalments of the same contract that come
+    before or at each one in (due date, position, id) order."""
+    earlier = aliased(Instalment)
+    at_or_before = or_(
+        earlier.due_on < Instalment.due_on,
+        and_(earlier.due_on == Instalment.due_on,
+             or_(earlier.position < Instalment.position, and_(earlier.position == Instalment.position, earlier.id <= Instalment.id))),
+    )
+    total = (
+        # Rounded to the fen: SQLite adds in floating point.
+        select(func.round(func.coalesce(func.sum(earlier.amount), 0), 2))
+        .where(earlier.contract_id == Instalment.contract_id, earlier.archived_at.is_(None), at_or_before)
+        .scalar_subquery()
+    )
+    return (
+        update(Instalment)
+        .where(Instalment.contract_id.in_(sorted(contract_ids)), Instalment.archived_at.is_(None))
+        .values(running_total=total)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_running_totals(session: Session, _flush_context) -> None:
+    """Whichever route, seeder or test saved instalments, their plans' running totals follow."""
+    changed = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Instalment)]
+    if not changed:
+        return
+    session.connection().execute(running_totals_statement({instalment.contract_id for instalment in changed}))
+    session.info.setdefault("instalments_to_expire", []).extend(changed)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_running_totals(session: Session, _flush_context) -> None:
+    """The totals were written by SQL: the next read of a saved instalment's total loads it."""
+    for instalment in session.info.pop("instalments_to_expire", []):
+        session.expire(instalment, ["running_total"])

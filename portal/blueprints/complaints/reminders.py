@@ -1,26 +1,27 @@
 """My day: complaints past their response deadline without a response — the handler's own, and the
 department's for a head."""
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
 
 from portal.access import Area, can_see_area, scope_clause
 from portal.blueprints.complaints.queries import overdue_condition
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import CUSTOMER_NAME_COLUMNS, Complaint, Role
-from portal.reminders import ReminderSection, register_reminders
-
-LIMIT = 50
+from portal.models import Complaint, Customer, Role, User
+from portal.reminders import LIST_LIMIT, ReminderSection, list_total, register_reminders
 
 
-def overdue_complaints(user, now) -> list[Complaint]:
-    return list(db.session.scalars(
-        select(Complaint).options(joinedload(Complaint.customer).load_only(*CUSTOMER_NAME_COLUMNS),
-                                  joinedload(Complaint.handler))
+def overdue_complaints(user, now, limit: int = LIST_LIMIT) -> list:
+    """Rows (id, respond_by, customer_name — None when anonymous —, handler_name, total) of the
+    complaints past their deadline in the user's scope, the most overdue first, cut at ``limit``."""
+    return db.session.execute(
+        select(Complaint.id, Complaint.respond_by, Customer.name.label("customer_name"),
+               User.display_name.label("handler_name"), func.count().over().label("total"))
+        .outerjoin(Customer, Customer.id == Complaint.customer_id)
+        .join(User, User.id == Complaint.handler_id)
         .where(Complaint.archived_at.is_(None), scope_clause(Complaint, user), overdue_condition(now))
-        .order_by(Complaint.respond_by).limit(LIMIT)
-    ))
+        .order_by(Complaint.respond_by, Complaint.id).limit(limit)
+    ).all()
 
 
 @register_reminders
@@ -29,5 +30,6 @@ def complaints_section(user) -> ReminderSection | None:
     # these from the lists, where the whole company's fit.
     if not can_see_area(user, Area.CUSTOMER_DATA) or user.role not in (Role.SALES, Role.HEAD):
         return None
+    complaints = overdue_complaints(user, utcnow())
     return ReminderSection(_("Complaints past their deadline"), "complaints/_reminders.html",
-                           {"complaints": overdue_complaints(user, utcnow())}, order=12)
+                           {"complaints": complaints, "total": list_total(complaints)}, order=12)

@@ -27,6 +27,7 @@ from portal.blueprints.customers.queries import (
 )
 from portal.exporting import DATE_FORMAT, Column, keyset_rows, xlsx_response
 from portal.forms import ConfirmForm
+from portal.labels import translated
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
@@ -77,7 +78,7 @@ def index():
         "page": page,
         "filters": filters,
         "lookups": lookup_names(),
-        "stage_labels": STAGE_LABELS,
+        "stage_labels": translated(STAGE_LABELS),
         "today": company_today(),
     }
     fragment = wants_fragment(ROWS_TARGET)
@@ -112,7 +113,7 @@ def export():
     """The list as filtered on the page, within the user's scope, as an .xlsx file."""
     filters = CustomerFilters.from_args(request.args)
     types = lookup_names()
-    stages = {stage: str(label) for stage, label in STAGE_LABELS.items()}
+    stages = translated(STAGE_LABELS)
 
     def fetch(after, size):
         page = list_customers(current_user, filters, after, page_size=size)

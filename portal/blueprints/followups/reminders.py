@@ -10,15 +10,13 @@ from datetime import date
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager
 
 from portal.access import scope_clause
 from portal.extensions import db
-from portal.models import CUSTOMER_NAME_COLUMNS, Contact, Customer, Department, Role, User
-from portal.reminders import ReminderSection, register_reminders
+from portal.models import Contact, Customer, Department, Role, User
+from portal.reminders import LIST_LIMIT, ReminderSection, list_total, register_reminders
 from portal.rules.followups import birthday_window, company_today, days_overdue, days_until_birthday
 
-LIST_LIMIT = 100
 BIRTHDAY_DAYS = 7
 CUSTOMER_ROLES = (Role.SALES.value, Role.HEAD.value)
 
@@ -55,7 +53,7 @@ def due_follow_ups(user, today: date, limit: int = LIST_LIMIT) -> DueFollowUps:
     ``days_overdue = today − next_follow_up_on``; each list is cut at ``limit``. Three statements.
     """
     in_scope = and_(scope_clause(Customer, user), Customer.archived_at.is_(None))
-    # Only the columns the lists show: up to 2 × ``limit`` rows on every visit to My day.
+    # Only the columns the lists show.
     listed = select(*DUE_COLUMNS, User.display_name.label("owner_name")).join(User, User.id == Customer.owner_id).where(in_scope)
     due_today = db.session.execute(
         listed.where(Customer.next_follow_up_on == today).order_by(Customer.name, Customer.id).limit(limit)
@@ -129,9 +127,16 @@ def department_workload(today: date) -> list[WorkloadRow]:
     return [WorkloadRow(name, due, late) for name, due, late in rows]
 
 
-def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int = LIST_LIMIT):
-    """(contact, days until the birthday) for the contacts of the user's customers whose birthday
-    falls on ``today`` or the ``days − 1`` days after, soonest first. Across the new year the
+@dataclass
+class Birthdays:
+    rows: list[tuple]  # (row, days until the birthday); a row has the contact's id, name, title,
+    # birthday_md and its customer's customer_id and customer_name
+    total: int
+
+
+def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int = LIST_LIMIT) -> Birthdays:
+    """The contacts of the user's customers whose birthday falls on ``today`` or the ``days − 1``
+    days after, soonest first, cut at ``limit``, and how many there are. Across the new year the
     window wraps (29 Dec – 4 Jan: ``md >= 1229 OR md <= 104``). One statement on the
     ``birthday_md`` index.
     """
@@ -139,15 +144,15 @@ def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int 
     md = Contact.birthday_md
     in_window = md.between(start, end) if start <= end else or_(md >= start, md <= end)
     stmt = (
-        select(Contact)
-        .join(Contact.customer)
+        select(Contact.id, Contact.name, Contact.title, Contact.birthday_md, Customer.id.label("customer_id"),
+               Customer.name.label("customer_name"), func.count().over().label("total"))
+        .join(Customer, Customer.id == Contact.customer_id)
         .where(
             in_window,
             Contact.archived_at.is_(None),
             Customer.archived_at.is_(None),
             scope_clause(Customer, user),
         )
-        .options(contains_eager(Contact.customer).load_only(*CUSTOMER_NAME_COLUMNS))
         # This year's dates first, then those after the new year.
         .order_by(case((md >= start, 0), else_=1), md, Contact.name)
         .limit(limit)
@@ -157,7 +162,8 @@ def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int 
         # contacts: naming the week's contacts first makes SQLite start from the birthday index
         # (10 ms) instead of walking every customer of the department (50 ms).
         stmt = stmt.where(Contact.id.in_(select(Contact.id).where(in_window)))
-    return [(contact, days_until_birthday(contact.birthday_md, today)) for contact in db.session.scalars(stmt)]
+    rows = db.session.execute(stmt).all()
+    return Birthdays([(row, days_until_birthday(row.birthday_md, today)) for row in rows], list_total(rows))
 
 
 def overdue_list_url() -> str:
