@@ -89,6 +89,29 @@ def test_metrics_of_a_salesperson_over_a_fixed_month(team):
     assert nothing.close_rate is None and nothing.deal_amount == 0 and nothing.attainment is None
 
 
+def test_days_to_first_deal_count_only_customers_whose_first_contract_falls_in_the_period(team):
+    """A customer who signed before the period is not a first deal in it; a cancelled or archived
+    earlier contract does not count as signed before."""
+    sales = team["sales"]
+    returning = new_customer(sales, name="老客户")
+    returning.created_at = _at(date(2026, 9, 1), 10)
+    after_cancelled = new_customer(sales, name="取消后再签")
+    after_cancelled.created_at = _at(date(2026, 10, 1), 10)
+    after_archived = new_customer(sales, name="归档后再签")
+    after_archived.created_at = _at(date(2026, 10, 21), 10)
+    db.session.commit()
+    make_contract(returning, signed_on=date(2026, 10, 5))
+    make_contract(returning, signed_on=date(2026, 11, 3))
+    make_contract(after_cancelled, signed_on=date(2026, 10, 10), status="cancelled")
+    make_contract(after_cancelled, signed_on=date(2026, 11, 11))
+    make_contract(after_cancelled, signed_on=date(2026, 11, 20))  # the first in the period counts
+    make_contract(after_archived, signed_on=date(2026, 10, 25), archived_at=_at(date(2026, 10, 26), 9))
+    make_contract(after_archived, signed_on=date(2026, 11, 1))
+    db.session.commit()
+    mine = salesperson_metrics(NOVEMBER, [sales.id])[sales.id]
+    assert sorted(mine.first_deal_days) == [11, 41]  # 21 Oct → 1 Nov; 1 Oct → 11 Nov
+
+
 def test_weekly_activity_puts_moments_in_company_time_weeks(team):
     from portal.rules.performance import weekly_activity
 

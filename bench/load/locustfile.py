@@ -106,9 +106,12 @@ class PortalUser(FastHttpUser):
         """Contracts in progress with money outstanding, for the payments a salesperson records."""
         if self.role != "sales":
             return []
-        rows = self.client.get("/contracts/", params={"status": "in_progress", "payment": "unpaid"}, headers=CONTRACT_ROWS,
-                               name="contracts.fragment").text
-        return [int(found) for found in CONTRACT_LINK.findall(rows)][:20]
+        found = []
+        for payment in ("overdue", "unpaid", "partly_paid"):
+            rows = self.client.get("/contracts/", params={"status": "in_progress", "payment": payment}, headers=CONTRACT_ROWS,
+                                   name="contracts.fragment").text
+            found += [int(number) for number in CONTRACT_LINK.findall(rows)]
+        return found[:20]
 
     def marker(self) -> str:
         return f"LT{RUN_ID}-{self.number}-{next(self.writes)}"

@@ -214,7 +214,8 @@ class FollowUp(BusinessRecord, db.Model):
     RECORD_LABEL = _l("Follow-ups")
     __table_args__ = (
         Index("ix_follow_ups_customer_happened", "customer_id", "happened_at"),
-        Index("ix_follow_ups_user_happened", "user_id", "happened_at"),
+        # Covering: a period's follow-ups by person and kind are counted from the index alone.
+        Index("ix_follow_ups_user_happened", "user_id", "happened_at", "kind", "archived_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from flask_babel import get_timezone
 from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import Contract, Customer, FollowUp, Payment, Quote, SalesTarget
@@ -179,15 +180,22 @@ def salesperson_metrics(period: Period, user_ids: list[int]) -> dict[int, Metric
         .group_by(Payment.owner_id)
     ):
         metrics[owner].collected = Decimal(amount)
-    # Each of their customers' first contract (cancelled ones left out): reached from the owners'
-    # customers, so only their contracts are read.
-    first_on = func.min(Contract.signed_on)
+    # Each of their customers' first contract (cancelled ones left out) when it falls in the period:
+    # the period's contracts of customers with no contract before it. Starting from the period's
+    # contracts reads a month's contracts, not every contract of every customer (0.4 s company-wide).
+    earlier = aliased(Contract)
+    had_one_before = (
+        select(earlier.id)
+        .where(earlier.customer_id == Contract.customer_id, earlier.archived_at.is_(None), earlier.status != CANCELLED,
+               earlier.signed_on < period.start)
+        .exists()
+    )
     for owner, registered, first_day in db.session.execute(
-        select(Customer.owner_id, Customer.created_at, first_on)
-        .join(Contract, Contract.customer_id == Customer.id)
-        .where(Customer.owner_id.in_(user_ids), Contract.archived_at.is_(None), Contract.status != CANCELLED)
+        select(Customer.owner_id, Customer.created_at, func.min(Contract.signed_on))
+        .join(Customer, Customer.id == Contract.customer_id)
+        .where(Customer.owner_id.in_(user_ids), Contract.archived_at.is_(None), Contract.status != CANCELLED,
+               Contract.signed_on.between(*days), ~had_one_before)
         .group_by(Customer.id, Customer.owner_id, Customer.created_at)
-        .having(first_on.between(*days))
     ):
         metrics[owner].first_deal_days.append(max((first_day - local_date(registered)).days, 0))
     months = _months(period)
