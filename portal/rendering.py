@@ -4,11 +4,11 @@ htmx 2 sends ``HX-Request`` on boosted navigation and history restores too, so a
 ``if htmx`` would serve a fragment where a whole page is wanted. A fragment is returned only when
 the request targets the element the fragment fills.
 """
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
-from flask import make_response, render_template, request
-from flask_babel import to_user_timezone
+from flask import g, make_response, render_template, request
+from flask_babel import get_timezone
 
 from portal.extensions import htmx
 
@@ -32,6 +32,17 @@ def form_status(form) -> int:
     return 422 if request.method == "POST" and form.errors else 200
 
 
+def _local(value: datetime) -> datetime:
+    """An aware (or naive UTC) datetime in the user's time zone, looked up once per request: lists
+    show a time on every row."""
+    zone = g.get("_portal_timezone")
+    if zone is None:
+        zone = g._portal_timezone = get_timezone()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(zone)
+
+
 def day(value) -> str:
     """``YYYY-MM-DD``: a date as is, an aware datetime in the company's time zone.
 
@@ -40,7 +51,7 @@ def day(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value)
+        value = _local(value)
     return value.strftime("%Y-%m-%d")
 
 
@@ -48,7 +59,7 @@ def minute(value: datetime | None) -> str:
     """``YYYY-MM-DD HH:MM`` of an aware datetime in the company's time zone."""
     if value is None:
         return ""
-    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+    return _local(value).strftime("%Y-%m-%d %H:%M")
 
 
 def money(value) -> str:

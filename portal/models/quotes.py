@@ -199,6 +199,8 @@ class LostOrder(BusinessRecord, db.Model):
     __table_args__ = (
         Index("ix_lost_orders_department_lost_on", "department_id", "lost_on"),
         Index("ix_lost_orders_owner_lost_on", "owner_id", "lost_on"),
+        # The customer page lists the customer's lost orders, newest first.
+        Index("ix_lost_orders_customer_lost_on", "customer_id", "lost_on"),
         # The head's inbox: the department's lost orders not reviewed yet, counted from the index alone.
         Index("ix_lost_orders_department_reviewed", "department_id", "reviewed_at", "archived_at"),
     )

@@ -8,6 +8,7 @@ from sqlalchemy import and_, or_, select
 from portal.blueprints.followups.forms import FollowUpForm
 from portal.database import utcnow
 from portal.extensions import db
+from portal.labels import translated
 from portal.models import FOLLOW_UP_KIND_LABELS, Contact, Customer, FollowUp, FollowUpKind, GradePolicy, Role, User
 from portal.rules.followups import (
     company_today,
@@ -89,7 +90,7 @@ class Panel:
     more_before: FollowUp | None
     policy: GradePolicy | None
     saved: bool = False
-    kind_labels: dict = field(default_factory=lambda: FOLLOW_UP_KIND_LABELS)
+    kind_labels: dict = field(default_factory=lambda: translated(FOLLOW_UP_KIND_LABELS))
 
     def may_change(self, follow_up: FollowUp) -> bool:
         return may_change(current_user, follow_up)
