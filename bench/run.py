@@ -188,8 +188,21 @@ def machine_line() -> str:
     load = ", load %.2f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
     return (
         f"machine: {os.cpu_count()} cores, {cpu or 'unknown CPU'}, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}{load}"
+        f"SQLite {sqlite3.sqlite_version}{load}, {python_speed_ms():.0f} ms per million Python loop steps"
     )
+
+
+def python_speed_ms(steps: int = 1_000_000) -> float:
+    """The best of three runs of a plain Python loop: shared machines of the same model ran it
+    twice as slowly on some days, which figures measured on different days must be read against."""
+    best = float("inf")
+    for _run in range(3):
+        started = time.perf_counter()
+        total = 0
+        for step in range(steps):
+            total += step
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def compare_with_medium(results: list[dict], size: str, database: str) -> list[dict]:
