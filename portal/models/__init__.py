@@ -3,7 +3,6 @@ from portal.models.accounts import Department, Language, Role, User
 from portal.models.audit import AuditEntry
 from portal.models.settings import CompanySetting
 from portal.models.customers import (
-    CUSTOMER_NAME_COLUMNS,
     FOLLOW_UP_KIND_LABELS,
     STAGE_LABELS,
     Contact,

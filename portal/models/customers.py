@@ -159,11 +159,6 @@ class Customer(BusinessRecord, db.Model):
         return and_(cls.owner_id == user.id, cls.pool_since.is_(None))
 
 
-# What a reminder list needs of a related customer (its name and link, and the columns its scope
-# reads): loaded with ``load_only(*CUSTOMER_NAME_COLUMNS)``, the search columns stay unread.
-CUSTOMER_NAME_COLUMNS = (Customer.id, Customer.name, Customer.owner_id, Customer.department_id)
-
-
 class Contact(BusinessRecord, db.Model):
     """A person at a customer."""
 
