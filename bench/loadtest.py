@@ -29,8 +29,9 @@ from bench.run import RESULTS, machine_line, prepare_database
 ROOT = Path(__file__).resolve().parent
 LOCUSTFILE = ROOT / "load" / "locustfile.py"
 BIN = Path(sys.executable).parent
-# What ``make run`` serves with, chosen by ``--compare`` (bench/README.md has the figures).
-DEFAULT_SERVER = "waitress:8"
+# What ``make run`` serves with (four single-threaded worker processes), chosen by ``--compare``
+# (README, Load, has the figures).
+DEFAULT_SERVER = "gunicorn:4x1"
 TARGETS = {"rps_at_50": 300.0, "p95_ms_at_50": 200.0}
 
 
@@ -43,6 +44,8 @@ def main(argv=None) -> int:
     parser.add_argument("--server", default=DEFAULT_SERVER, help="waitress:<threads> or gunicorn:<workers>x<threads>")
     parser.add_argument("--compare", default=None, help="comma-separated servers, each run at the first --users")
     parser.add_argument("--url", default=None, help="drive an already running portal (e.g. nginx) instead of starting one")
+    parser.add_argument("--kind", default=None,
+                        help="only salespeople repeating one tagged task (e.g. list.fragment): what that request costs")
     args = parser.parse_args(argv)
 
     url, facts, _generated = prepare_database(args.size, args.database_url)
@@ -57,12 +60,12 @@ def main(argv=None) -> int:
     for server in servers:
         runs = []
         if args.url:
-            runs = [drive(args.url, count, args.seconds, args.size, facts, url, server_log=None) for count in users]
+            runs = [drive(args.url, count, args.seconds, args.size, facts, url, server_log=None, kind=args.kind) for count in users]
         else:
             with serving(server, url) as (base_url, server_log):
-                runs = [drive(base_url, count, args.seconds, args.size, facts, url, server_log) for count in users]
+                runs = [drive(base_url, count, args.seconds, args.size, facts, url, server_log, kind=args.kind) for count in users]
         ok &= all(run["writes"]["exactly_once"] and not run["locked"] for run in runs)
-        label = "url" if args.url else server.replace(":", "-")
+        label = ("url" if args.url else server.replace(":", "-")) + (f"-{args.kind}" if args.kind else "")
         write_results(database, args.size, label, runs)
     return 0 if ok else 1
 
@@ -130,8 +133,10 @@ def _wait_until_up(base_url: str, process, seconds: float = 60) -> None:
 # --- the load -------------------------------------------------------------------------------------
 
 
-def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, database_url: str, server_log: Path | None) -> dict:
-    """Run Locust at ``users`` for ``seconds`` after logins; return its figures and the write check."""
+def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, database_url: str, server_log: Path | None,
+          kind: str | None = None) -> dict:
+    """Run Locust at ``users`` for ``seconds`` after logins; return its figures and the write check.
+    With ``kind``, only salespeople run, repeating the task tagged ``kind``."""
     run_id = f"{int(time.time())}{users}"
     with tempfile.TemporaryDirectory(prefix="portal-load-") as folder:
         summary_file, markers_file = Path(folder) / "summary.json", Path(folder) / "markers.json"
@@ -154,6 +159,8 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
             "--run-time", f"{seconds + login_allowance}s", "--stop-timeout", "10",
             "--only-summary", "--loglevel", "WARNING",
         ]
+        if kind:
+            command += ["--tags", kind, "Salesperson"]
         log_offset = server_log.stat().st_size if server_log else 0
         print(f"{users} users for {seconds} s…", flush=True)
         subprocess.run(command, cwd=ROOT.parent, env=environment, check=False, stdout=subprocess.DEVNULL)
@@ -164,7 +171,7 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
         with server_log.open(encoding="utf-8", errors="replace") as handle:
             handle.seek(log_offset)
             locked = handle.read().count("database is locked")
-    run = {"users": users, **summary, "writes": check_writes(database_url, run_id, saved), "locked": locked}
+    run = {"users": users, "kind": kind or "mix", **summary, "writes": check_writes(database_url, run_id, saved), "locked": locked}
     print_run(run)
     return run
 

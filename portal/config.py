@@ -54,8 +54,9 @@ def default_settings(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
-        # In-memory counters are per process: with several workers set redis://127.0.0.1:6379.
-        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
+        # Failed-login counters shared by every worker process of this box (portal/ratelimit_storage.py);
+        # several app servers share redis://HOST:6379 instead.
+        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE", f"sqlite:///{Path(instance_path) / 'login-limits.db'}"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_USERNAME": os.environ.get("PORTAL_LOGIN_LIMIT_PER_USERNAME", "5 per 5 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),

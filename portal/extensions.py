@@ -10,6 +10,9 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+# Registers the sqlite:// limiter storage (counters shared by the worker processes of one box).
+import portal.ratelimit_storage  # noqa: E402,F401
+
 # Named constraints keep Alembic migrations reproducible, SQLite batch mode included.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

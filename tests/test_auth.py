@@ -1,4 +1,6 @@
 """First-run set-up, logging in and out, sessions, throttling, passwords and `next`."""
+import sqlite3
+
 import pytest
 from sqlalchemy import select
 
@@ -262,40 +264,80 @@ def test_form_post_with_token_from_the_page_is_accepted(client, make_user, csrf_
     assert response.status_code == 302
 
 
-def test_login_limits_are_shared_by_workers_through_redis(tmp_path, monkeypatch):
-    """Two app processes behind one load balancer count failed logins together in Redis."""
+def _limit_storage(kind: str, tmp_path):
+    """(storage URL, how many counters it holds) for the login limit's storage ``kind``."""
+    if kind == "memory":
+        return "memory://", None
+    if kind == "sqlite":
+        path = tmp_path / "login-limits.db"
+        return f"sqlite:///{path}", lambda: sqlite3.connect(path).execute("SELECT count(*) FROM counters").fetchone()[0]
     redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
     try:
         redis.Redis.from_url(url).flushdb()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
+    return url, lambda: redis.Redis.from_url(url).dbsize()
+
+
+# Failed logins made by another process: a worker of the same box or another app server.
+_FAILED_LOGINS_ELSEWHERE = """
+import json, sys
+from portal import create_app
+config, instance, count = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+app = create_app(config, instance)
+for _ in range(count):
+    with app.app_context():
+        status = app.test_client().post("/login", data={"username": "liu", "password": "wrong-password"}).status_code
+        assert status == 401, status
+"""
+
+
+@pytest.mark.parametrize("kind, shared", [("sqlite", True), ("redis", True), ("memory", False)])
+def test_login_limits_are_shared_by_worker_processes(tmp_path, kind, shared):
+    """Failed logins in one process count in another: through the SQLite file of one box (the
+    default, for several worker processes) or through Redis (several app servers). In-memory
+    counters are each process's own, so there the other process still lets the person in."""
+    import json
+    import subprocess
+    import sys
+
     from flask_migrate import upgrade
 
     from portal import create_app
 
+    url, stored = _limit_storage(kind, tmp_path)
     database = f"sqlite:///{tmp_path / 'shared.db'}"
     config = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database, "WTF_CSRF_ENABLED": False,
               "RATELIMIT_STORAGE_URI": url, "LOGIN_LIMIT_PER_USERNAME": "3 per 5 minutes"}
-    first, second = create_app(config, str(tmp_path)), create_app(config, str(tmp_path))
-    with first.app_context():
+    app = create_app(config, str(tmp_path))
+    with app.app_context():
         upgrade()
         user = User(username="liu", display_name="刘洋", role=Role.SALES.value)
         user.set_password(TEST_PASSWORD)
         db.session.add(user)
         db.session.commit()
     try:
-        for app in (first, second, first):
-            with app.app_context():
-                assert _login(app.test_client(), "liu", "wrong-password").status_code == 401
-        with second.app_context():
-            assert _login(second.test_client(), "liu").status_code == 429
-        assert redis.Redis.from_url(url).dbsize() > 0  # the counters live in Redis
+        subprocess.run([sys.executable, "-c", _FAILED_LOGINS_ELSEWHERE, json.dumps(config), str(tmp_path), "3"],
+                       check=True, timeout=120)
+        with app.app_context():
+            assert _login(app.test_client(), "liu").status_code == (429 if shared else 302)
+        if stored:
+            assert stored() > 0  # the counters live in the shared storage
     finally:
-        redis.Redis.from_url(url).flushdb()
-        for app in (first, second):
-            with app.app_context():
-                db.engine.dispose()
+        if kind == "redis":
+            import redis
+
+            redis.Redis.from_url(url).flushdb()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_the_default_login_limit_storage_is_a_file_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_RATELIMIT_STORAGE", raising=False)
+    from portal.config import default_settings
+
+    assert default_settings(str(tmp_path))["RATELIMIT_STORAGE_URI"] == f"sqlite:///{tmp_path / 'login-limits.db'}"
 
 
 def test_logging_in_records_the_time_without_an_edit_conflict(app, client, make_user):

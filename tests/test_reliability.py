@@ -2,12 +2,19 @@
 
 - 8 writers × 200 follow-ups logged at once through waitress: every one saved exactly once, no
   server error, no "database is locked" (SQLite, and PostgreSQL when the suite runs on it);
+- the same through gunicorn's four worker processes (``make run``), whose writers meet only
+  SQLite's own lock, not the in-process one;
 - a backup taken while writers write passes SQLite's integrity check;
 - 100 edits from a form opened before someone else saved: every one refused with 409.
 """
 import http.client
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -61,6 +68,43 @@ def served(app):
     thread.join(timeout=10)
     with served_app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def served_by_worker_processes(app, tmp_path):
+    """The test database served by gunicorn with four single-threaded worker processes, as
+    ``make run`` serves; yields (an app with the same secret to sign cookies, port, server log)."""
+    config = {
+        "SECRET_KEY": "served-secret",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_path = tmp_path / "gunicorn.log"
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "4", f"portal:create_app({config!r}, {str(tmp_path)!r})"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, log_path.read_text()
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start within 60 s"
+                time.sleep(0.2)
+        signer = create_app(config, instance_path=str(tmp_path))
+        yield signer, port, log_path
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
 
 
 def _session_cookie(served_app, user) -> str:
@@ -120,6 +164,17 @@ def test_eight_writers_save_every_follow_up_exactly_once(team, served):
     for customer_id in [customer.id for customer in customers]:
         saved = db.session.scalars(select(FollowUp.summary).where(FollowUp.customer_id == customer_id)).all()
         assert sorted(saved) == sorted(f"第{number}次电话" for number in range(WRITES_EACH))
+
+
+def test_writers_through_several_worker_processes_save_every_follow_up_exactly_once(team, served_by_worker_processes):
+    signer, port, log_path = served_by_worker_processes
+    customers, outcomes, _ = _run_writers(signer, port, team["sales"], WRITERS, 50)
+    statuses = [status for outcome in outcomes for status in outcome]
+    assert statuses.count(303) == WRITERS * 50, sorted(set(map(str, statuses)))
+    for customer in customers:
+        saved = db.session.scalars(select(FollowUp.summary).where(FollowUp.customer_id == customer.id)).all()
+        assert sorted(saved) == sorted(f"第{number}次电话" for number in range(50))
+    assert "database is locked" not in log_path.read_text()
 
 
 def test_a_backup_taken_during_writes_passes_the_integrity_check(app, team, served, tmp_path):

@@ -8,6 +8,9 @@ also creates and sends quotes and records payments on their contracts; heads and
 filter the contract list and open the performance and lost-order analysis pages; HR opens the
 performance sheet and the performance page.
 
+Each salesperson's task is tagged with its request kind: ``bench.loadtest --kind list.fragment``
+runs salespeople repeating that one task only (what one kind of request costs through the server).
+
 Every write carries a unique marker in its summary, notes or payment note (``LT<run>-<user>-<n>``); markers whose request
 answered as expected are written to ``LOAD_MARKERS_FILE`` when the run stops, so the runner can
 check that each is in the database exactly once.
@@ -24,7 +27,7 @@ import time
 from datetime import datetime, timedelta
 
 import gevent
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, constant, events, tag, task
 from locust.stats import StatsEntry
 
 RUN_ID = os.environ.get("LOAD_RUN_ID", "0")
@@ -116,6 +119,7 @@ class PortalUser(FastHttpUser):
     def marker(self) -> str:
         return f"LT{RUN_ID}-{self.number}-{next(self.writes)}"
 
+    @tag("my_day")
     @task(4)
     def my_day(self):
         self.client.get("/", name="my_day")
@@ -124,20 +128,24 @@ class PortalUser(FastHttpUser):
 class CustomerWork(PortalUser):
     abstract = True
 
+    @tag("list.fragment")
     @task(4)
     def filter_list(self):
         params = {"stage": random.choice(STAGES), "grade": random.choice(GRADES)}
         self.client.get("/customers/", params=params, headers=ROWS, name="list.fragment")
 
+    @tag("list.search")
     @task(2)
     def search_list(self):
         self.client.get("/customers/", params={"q": SEARCH_TERM}, headers=ROWS, name="list.search")
 
+    @tag("customer.page")
     @task(3)
     def customer_page(self):
         if self.customer_ids:
             self.client.get(f"/customers/{random.choice(self.customer_ids)}", name="customer.page")
 
+    @tag("follow_up.create")
     @task(2)
     def log_follow_up(self):
         if not self.customer_ids:
@@ -157,6 +165,7 @@ class CustomerWork(PortalUser):
             else:
                 response.failure(f"status {response.status_code}")
 
+    @tag("call.create")
     @task(1)
     def inbound_call(self):
         if not self.customer_ids:
@@ -175,7 +184,7 @@ class CustomerWork(PortalUser):
             else:
                 response.failure(f"status {response.status_code}")
 
-
+    @tag("contracts.fragment")
     @task(1)
     def contract_list(self):
         self.client.get("/contracts/", params={"payment": random.choice(PAYMENT_STATES)}, headers=CONTRACT_ROWS,
@@ -186,6 +195,7 @@ class Salesperson(CustomerWork):
     role = "sales"
     weight = 14
 
+    @tag("quote")
     @task(1)
     def quote_and_send(self):
         """A draft for one of their customers, one line, then sent: three writes, one marker."""
@@ -210,6 +220,7 @@ class Salesperson(CustomerWork):
                          headers={"HX-Request": "true", "HX-Target": "quote-lines", "X-CSRFToken": self.csrf}, name="quote.line")
         self.client.post(f"{quote_path}/send", data={"csrf_token": self.csrf}, name="quote.send", allow_redirects=False)
 
+    @tag("payment")
     @task(1)
     def record_payment(self):
         """A contract page, then a payment of 1.00 on it (money received for an unpaid contract)."""
