@@ -134,9 +134,10 @@ def _wait_until_up(base_url: str, process, seconds: float = 60) -> None:
 
 
 def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, database_url: str, server_log: Path | None,
-          kind: str | None = None) -> dict:
+          kind: str | None = None, window_file: Path | None = None) -> dict:
     """Run Locust at ``users`` for ``seconds`` after logins; return its figures and the write check.
-    With ``kind``, only salespeople run, repeating the task tagged ``kind``."""
+    With ``kind``, only salespeople run, repeating the task tagged ``kind``; ``window_file`` is
+    written when the measured window opens (every user logged in)."""
     run_id = f"{int(time.time())}{users}"
     with tempfile.TemporaryDirectory(prefix="portal-load-") as folder:
         summary_file, markers_file = Path(folder) / "summary.json", Path(folder) / "markers.json"
@@ -150,6 +151,7 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
             "LOAD_SEARCH_TERM": facts["search_term"],
             "LOAD_SUMMARY_FILE": str(summary_file),
             "LOAD_MARKERS_FILE": str(markers_file),
+            **({"LOAD_WINDOW_FILE": str(window_file)} if window_file else {}),
         }
         # The locustfile stops the run ``seconds`` after the last login; this bound is only a backstop.
         login_allowance = 60 + users // 2

@@ -16,7 +16,8 @@ answered as expected are written to ``LOAD_MARKERS_FILE`` when the run stops, so
 check that each is in the database exactly once.
 
 Settings come from the environment: ``LOAD_RUN_ID``, ``LOAD_PASSWORD``, ``LOAD_DEPARTMENTS``
-(salespeople per department, comma-separated), ``LOAD_SEARCH_TERM``, ``LOAD_MARKERS_FILE``.
+(salespeople per department, comma-separated), ``LOAD_SEARCH_TERM``, ``LOAD_MARKERS_FILE``,
+``LOAD_WINDOW_FILE``.
 """
 import itertools
 import json
@@ -36,6 +37,8 @@ DEPARTMENTS = [int(count) for count in os.environ.get("LOAD_DEPARTMENTS", "15,15
 SEARCH_TERM = os.environ.get("LOAD_SEARCH_TERM", "鲜果")
 MARKERS_FILE = os.environ.get("LOAD_MARKERS_FILE")
 SUMMARY_FILE = os.environ.get("LOAD_SUMMARY_FILE")
+# Written when the measured window opens, for a runner that acts inside the window (bench/cluster.py).
+WINDOW_FILE = os.environ.get("LOAD_WINDOW_FILE")
 USERS = int(os.environ.get("LOAD_USERS", "0"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
 LOGIN_KINDS = {"login", "login.page"}
@@ -98,6 +101,9 @@ class PortalUser(FastHttpUser):
             self.environment.runner.stats.reset_all()
             window["opened"] = time.monotonic()
             gevent.spawn_later(SECONDS, self.environment.runner.quit)
+            if WINDOW_FILE:
+                with open(WINDOW_FILE, "w", encoding="utf-8") as handle:
+                    handle.write("open")
 
     def _customer_ids(self) -> list[int]:
         if self.role == "hr":
