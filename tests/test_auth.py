@@ -1,5 +1,8 @@
 """First-run set-up, logging in and out, sessions, throttling, passwords and `next`."""
+import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import select
@@ -298,10 +301,6 @@ def test_login_limits_are_shared_by_worker_processes(tmp_path, kind, shared):
     """Failed logins in one process count in another: through the SQLite file of one box (the
     default, for several worker processes) or through Redis (several app servers). In-memory
     counters are each process's own, so there the other process still lets the person in."""
-    import json
-    import subprocess
-    import sys
-
     from flask_migrate import upgrade
 
     from portal import create_app
