@@ -54,6 +54,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     from portal.history import readable_history
     from portal.labels import audit_action_label, record_type_label
+    from portal.submissions import submission_key_field
 
     app.jinja_env.globals.update(
         navigation_for=navigation_for,
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         record_type_label=record_type_label,
         get_locale=get_locale,
         readable_history=readable_history,
+        submission_key_field=submission_key_field,
     )
     from portal.rendering import day, minute, money, quantity
 

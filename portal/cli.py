@@ -4,6 +4,7 @@
     flask --app portal user list
     flask --app portal seed-demo [--password PASSWORD]
     flask --app portal backup
+    flask --app portal prune-submission-keys [--days DAYS]
 """
 import sqlite3
 from datetime import datetime
@@ -94,7 +95,17 @@ def backup():
     click.echo(str(target_path))
 
 
+@click.command("prune-submission-keys")
+@click.option("--days", default=None, type=click.IntRange(1, 3650), help="Keep the keys of this many days (default 30).")
+def prune_submission_keys(days):
+    """Delete the one-time keys of create forms older than DAYS days (nightly)."""
+    from portal.submissions import KEEP_DAYS, prune_submission_keys as prune
+
+    click.echo(f"deleted {prune(days or KEEP_DAYS)} submission keys")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup)
+    app.cli.add_command(prune_submission_keys)

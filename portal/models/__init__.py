@@ -39,6 +39,7 @@ from portal.models.grading import VALUE_GRADES, ChurnDismissal, ChurnFlag, Custo
 from portal.models.imports import ImportJob
 from portal.models.performance import SalesTarget
 from portal.models.pool import PoolEvent, PoolRule
+from portal.models.submissions import SubmissionKey
 from portal.models.quotes import (
     LOST_REASON,
     PRODUCT_CATEGORY,
@@ -105,6 +106,7 @@ __all__ = [
     "Role",
     "STAGE_LABELS",
     "SalesTarget",
+    "SubmissionKey",
     "Stage",
     "User",
 ]

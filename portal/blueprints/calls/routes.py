@@ -13,6 +13,7 @@ from portal.models import STAGE_LABELS, Customer, FollowUp, FollowUpKind, Role, 
 from portal.rendering import form_status, wants_fragment
 from portal.rules.customers import refresh_keys
 from portal.rules.followups import company_today, effective_next_date, ensure_default_grade_policies, refresh_schedule
+from portal.submissions import exactly_once
 
 MATCHES_ID = "call-matches"
 CALL_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
@@ -73,6 +74,7 @@ def _new_customer(form: CallForm) -> Customer | None:
 
 @bp.route("/calls/new", methods=["GET", "POST"])
 @roles_required(*CALL_ROLES)
+@exactly_once
 def new():
     """Log an inbound call in one submit: pick the caller's customer from the matches (or create a
     potential customer) and record the call with its summary and next date."""

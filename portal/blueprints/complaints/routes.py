@@ -26,6 +26,7 @@ from portal.rules.complaints import (
     CLOSED, IN_PROGRESS, NEW, NEXT_STATUS, RESOLVED, can_move, is_overdue, response_deadline, step_problem, summarise,
 )
 from portal.rules.followups import company_today, local_date, local_to_utc, wall_clock
+from portal.submissions import exactly_once
 
 COMPLAINT_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
 SUMMARY_ROLES = (Role.HEAD.value, Role.ADMIN.value)
@@ -118,6 +119,7 @@ def _customer_choices(selected: Customer | None) -> list:
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
 @roles_required(*COMPLAINT_ROLES)
+@exactly_once
 def new():
     """Record a complaint, suggestion or enquiry. The handler is the customer's owner (the recorder
     for an anonymous one); the response deadline follows from the severity."""
@@ -196,6 +198,7 @@ def detail(complaint_id: int):
 
 @bp.post("/complaints/<int:complaint_id>/step")
 @login_required
+@exactly_once
 def step(complaint_id: int):
     """Take the next step (with a note; the resolution to resolve; satisfaction 1–5 to close), or add
     a note alone. The first step or note after intake is the first response."""

@@ -46,6 +46,7 @@ from portal.rules.contracts import (
 from portal.rules.followups import company_today
 from portal.rules.money import amount_in_chinese_capitals
 from portal.rules.quotes import WON, quote_totals
+from portal.submissions import exactly_once
 from portal.uploads import UploadError, remove_upload, send_upload, store_upload
 
 CONTRACT_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
@@ -279,6 +280,7 @@ def _new_form(customer: Customer, quote: Quote | None) -> ContractForm:
 
 @bp.route("/contracts/new/<int:customer_id>", methods=["GET", "POST"])
 @roles_required(*CONTRACT_ROLES)
+@exactly_once
 def new(customer_id: int):
     """A contract without a quote; its lines are added on the contract page."""
     customer = get_scoped_or_404(Customer, customer_id)
@@ -293,6 +295,7 @@ def new(customer_id: int):
 
 @bp.route("/quotes/<int:quote_id>/contract", methods=["GET", "POST"])
 @roles_required(*CONTRACT_ROLES)
+@exactly_once
 def from_quote(quote_id: int):
     """A contract from a won quote: its lines, tax rate and terms are copied; one contract per quote."""
     quote = get_scoped_or_404(Quote, quote_id, options=(joinedload(Quote.customer),))
@@ -448,6 +451,7 @@ def _saved_lines(contract: Contract, message: str):
 
 @bp.post("/contracts/<int:contract_id>/lines")
 @login_required
+@exactly_once
 def line_add(contract_id: int):
     """Add a model bought; the totals are recomputed on the server."""
     contract = _contract_or_404(contract_id)
@@ -546,6 +550,7 @@ def cancel(contract_id: int):
 
 @bp.route("/contracts/<int:contract_id>/plan", methods=["GET", "POST"])
 @login_required
+@exactly_once
 def plan(contract_id: int):
     """The payment plan: instalments whose amounts add up to the contract total exactly."""
     contract = _contract_or_404(contract_id)
@@ -582,6 +587,7 @@ def plan(contract_id: int):
 
 @bp.route("/contracts/<int:contract_id>/payments/new", methods=["GET", "POST"])
 @login_required
+@exactly_once
 def payment_new(contract_id: int):
     """Record money received; it cannot exceed what is outstanding."""
     contract = _contract_or_404(contract_id)
@@ -639,6 +645,7 @@ def payment_archive(contract_id: int, payment_id: int):
 
 @bp.route("/contracts/<int:contract_id>/deliveries/new", methods=["GET", "POST"])
 @login_required
+@exactly_once
 def delivery_new(contract_id: int):
     """Plan a delivery: date, address, receiver and the quantities, none beyond what remains."""
     contract = _contract_or_404(contract_id)

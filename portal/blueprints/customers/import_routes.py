@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.models import ImportJob, Role
 from portal.rendering import render_page_or_fragment
+from portal.submissions import exactly_once
 
 IMPORT_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
 register_setting(SettingDefinition("imports.max_mb", _l("Largest customer import file (MB)"), kind="int", default=20,
@@ -79,6 +80,7 @@ def import_job(job_id: int):
 
 @bp.post("/import/<int:job_id>/commit")
 @roles_required(*IMPORT_ROLES)
+@exactly_once
 def import_commit(job_id: int):
     """Import the valid rows in one transaction with the choices made for the duplicates: skip the
     row, merge it into an existing customer, or import it as a new customer."""

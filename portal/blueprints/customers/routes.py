@@ -36,6 +36,7 @@ from portal.panels import panels_for
 from portal.rendering import form_status, render_page_or_fragment, wants_fragment
 from portal.rules.customers import normalise_name, phone_digits, refresh_keys
 from portal.rules.followups import company_today, next_follow_up_for_grade
+from portal.submissions import exactly_once
 
 # The list and registering are for these roles (HR: 403). Views of one customer need only a login:
 # the scope answers 404 outside it (HR included), so a record's existence never shows.
@@ -148,6 +149,7 @@ def _filter_choices() -> dict:
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*CUSTOMER_ROLES)
+@exactly_once
 def new():
     """Register a customer. Likely duplicates are listed first; saved only once confirmed."""
     form = CustomerForm(user=current_user)
@@ -307,6 +309,7 @@ def _contacts_changed(customer: Customer, message: str):
 
 @bp.route("/<int:customer_id>/contacts/new", methods=["GET", "POST"])
 @login_required
+@exactly_once
 def contact_new(customer_id: int):
     """Add a contact person to a customer."""
     customer = _customer_or_404(customer_id)

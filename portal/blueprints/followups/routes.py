@@ -19,6 +19,7 @@ from portal.models import FOLLOW_UP_KIND_LABELS, Customer, FollowUp
 from portal.rendering import render_page_or_fragment, wants_fragment
 from portal.records import on_restore
 from portal.rules.followups import effective_next_date, local_to_utc, refresh_schedule, wall_clock
+from portal.submissions import exactly_once
 
 bp.add_app_template_global(customer_url)
 bp.add_app_template_global(build_panel, "follow_up_panel")
@@ -99,6 +100,7 @@ def export(customer_id: int):
 
 @bp.post("/customers/<int:customer_id>/follow-ups")
 @login_required
+@exactly_once
 def create(customer_id: int):
     """Log a follow-up. htmx gets the panel back (422 with the errors); a plain post is redirected."""
     customer = _customer_or_404(customer_id)

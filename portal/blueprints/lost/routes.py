@@ -24,6 +24,7 @@ from portal.rendering import form_status, money
 from portal.periods import period_filters_for
 from portal.rules import lost_orders as figures
 from portal.rules.followups import company_today
+from portal.submissions import exactly_once
 
 ANALYSTS = (Role.HEAD.value, Role.ADMIN.value)
 CUSTOMER_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
@@ -218,6 +219,7 @@ def export():
 
 @bp.route("/new/<int:customer_id>", methods=["GET", "POST"])
 @roles_required(*CUSTOMER_ROLES)
+@exactly_once
 def new(customer_id: int):
     """Record an order lost before any quote: product, estimated amount, competitor, reason."""
     customer = get_scoped_or_404(Customer, customer_id)
@@ -266,6 +268,7 @@ def review(lost_order_id: int):
 
 @bp.route("/customers/<int:customer_id>/mark", methods=["GET", "POST"])
 @roles_required(*CUSTOMER_ROLES)
+@exactly_once
 def mark_customer(customer_id: int):
     """Mark a signed customer lost (stage 流失) with the reason and the competitor it went to."""
     customer = get_scoped_or_404(Customer, customer_id)

@@ -19,6 +19,7 @@ from portal.forms import ConfirmForm, arg_int, bounded_int
 from portal.models import STAGE_LABELS, Customer, Department, PoolRule, Role, User
 from portal.rendering import render_page_or_fragment
 from portal.rules.pool import claim_problem
+from portal.submissions import exactly_once
 
 POOL_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
 ROWS_TARGET = "pool-rows"
@@ -83,6 +84,7 @@ def index():
 
 @bp.post("/pool/<int:customer_id>/claim")
 @roles_required(*POOL_ROLES)
+@exactly_once
 def claim(customer_id: int):
     """Claim a pool customer in one click, within the limits; of two people claiming it at once,
     exactly one gets it and the other is told so."""

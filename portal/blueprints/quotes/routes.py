@@ -60,6 +60,7 @@ from portal.rules.quotes import (
     quote_number,
     quote_totals,
 )
+from portal.submissions import exactly_once
 
 from portal.blueprints.quotes import bp
 
@@ -158,6 +159,7 @@ def choose_customer():
 
 @bp.route("/quotes/new/<int:customer_id>", methods=["GET", "POST"])
 @roles_required(*QUOTE_ROLES)
+@exactly_once
 def new(customer_id: int):
     """A draft quote for a customer in the user's scope; its number is taken when it is saved."""
     customer = get_scoped_or_404(Customer, customer_id)
@@ -291,6 +293,7 @@ def _saved_lines(quote: Quote, message: str):
 
 @bp.post("/quotes/<int:quote_id>/lines")
 @login_required
+@exactly_once
 def line_add(quote_id: int):
     """Add a line; the totals are recomputed on the server. An inactive product is refused."""
     quote = _quote_or_404(quote_id)
@@ -379,6 +382,7 @@ def send(quote_id: int):
 
 @bp.post("/quotes/<int:quote_id>/revise")
 @login_required
+@exactly_once
 def revise(quote_id: int):
     """A new draft revision of a sent quote (same number, -R<n>); the sent one stays readable."""
     quote = _quote_or_404(quote_id)
