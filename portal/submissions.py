@@ -170,7 +170,7 @@ def _result_url(response) -> str:
 def _local_path(url: str) -> str:
     """The path and query of ``url`` on this portal, or "" (never a redirect to another site)."""
     parts = urlsplit(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    path = parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
     if not path.startswith("/") or path.startswith("//") or len(path) > _URL_LENGTH:
         return ""
     return path
