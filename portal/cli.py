@@ -3,11 +3,11 @@
     flask --app portal user create USERNAME --role ROLE [--department NAME] --password PASSWORD
     flask --app portal user list
     flask --app portal seed-demo [--password PASSWORD]
-    flask --app portal backup
+    flask --app portal backup [--keep N]
+    flask --app portal restore BACKUP_FILE [--yes]     (with the portal stopped)
     flask --app portal prune-submission-keys [--days DAYS]
 """
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.backups import BackupError, back_up_sqlite, check_database, prune_backups, restore_sqlite
 from portal.extensions import db
 from portal.models import Department, Role, User
 from portal.security import MIN_PASSWORD_LENGTH
@@ -74,25 +75,53 @@ def seed_demo(password):
 
 
 @click.command("backup")
-def backup():
-    """Copy the SQLite database, consistently and while in use, into instance/backups/."""
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="Backups to keep, the newest (default: PORTAL_BACKUP_KEEP, 14).")
+def backup(keep):
+    """Copy the SQLite database, consistently and while in use, into instance/backups/, verify the
+    copy (integrity check, every table's row count against the source) and keep the newest ones."""
     engine = db.engine
     if engine.dialect.name != "sqlite":
-        raise click.ClickException("backup copies the SQLite database; for PostgreSQL use pg_dump")
-    source_path = engine.url.database
-    target_dir = Path(current_app.instance_path) / "backups"
-    target_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target_path = target_dir / f"portal-{stamp}.db"
-    source = sqlite3.connect(source_path)
-    target = sqlite3.connect(target_path)
+        raise click.ClickException("backup copies the SQLite database; for PostgreSQL use pg_dump (README, Operations)")
+    folder = Path(current_app.instance_path) / "backups"
     try:
-        with target:
-            source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    click.echo(str(target_path))
+        path, counts = back_up_sqlite(Path(engine.url.database), folder)
+    except (BackupError, sqlite3.Error) as error:
+        raise click.ClickException(f"backup failed, nothing kept: {error}") from error
+    removed = prune_backups(folder, keep or current_app.config["BACKUP_KEEP"])
+    click.echo(str(path))
+    click.echo(f"verified: integrity ok, {len(counts)} tables, {sum(counts.values())} rows as in the database", err=True)
+    for old in removed:
+        click.echo(f"removed older backup {old.name}", err=True)
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(backup_file, yes):
+    """Replace the SQLite database with BACKUP_FILE, with the portal stopped. A file that fails the
+    integrity check is refused; the current database is renamed aside with a timestamp."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException("restore replaces the SQLite database; for PostgreSQL use pg_restore (README, Operations)")
+    database_path = Path(engine.url.database)
+    try:
+        counts = check_database(backup_file)
+    except BackupError as error:
+        raise click.ClickException(f"refused: {error}") from error
+    if not yes:
+        click.confirm(f"Replace {database_path} ({sum(counts.values())} rows in {backup_file.name})? "
+                      "The portal must be stopped", abort=True)
+    db.session.remove()
+    engine.dispose()  # this process's own connections would count as the portal still running
+    try:
+        aside, restored = restore_sqlite(backup_file, database_path)
+    except (BackupError, sqlite3.Error, OSError) as error:
+        raise click.ClickException(f"restore failed, the database is unchanged: {error}") from error
+    if aside is not None:
+        click.echo(f"the database before the restore: {aside}")
+    click.echo(f"restored {backup_file}: {len(restored)} tables, {sum(restored.values())} rows; "
+               "run `flask --app portal db upgrade` if the backup is from an earlier release")
 
 
 @click.command("prune-submission-keys")
@@ -108,4 +137,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup)
+    app.cli.add_command(restore)
     app.cli.add_command(prune_submission_keys)

@@ -61,4 +61,6 @@ def default_settings(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_USERNAME": os.environ.get("PORTAL_LOGIN_LIMIT_PER_USERNAME", "5 per 5 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),
         "PAGE_SIZE": 50,
+        # How many backups `flask backup` keeps in instance/backups/ (the newest; older ones are removed).
+        "BACKUP_KEEP": int(os.environ.get("PORTAL_BACKUP_KEEP", "14")),
     }

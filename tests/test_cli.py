@@ -67,14 +67,32 @@ def test_backup_writes_a_consistent_copy(app, cli, make_user):
     make_user("admin", username="boss")
     result = cli.invoke(args=["backup"])
     assert result.exit_code == 0, result.output
-    path = Path(result.output.strip())
+    path = Path(result.stdout.strip())  # the path alone on standard output, for scripts
     assert path.parent == Path(app.instance_path) / "backups"
+    assert "verified: integrity ok" in result.stderr
     copy = sqlite3.connect(path)
     try:
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert copy.execute("SELECT username FROM users").fetchall() == [("boss",)]
     finally:
         copy.close()
+
+
+def test_backup_keeps_the_newest_copies(app, cli):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("flask backup copies the SQLite database")
+    folder = Path(app.instance_path) / "backups"
+    for old in folder.glob("portal-*.db"):
+        old.unlink()
+    made = [Path(cli.invoke(args=["backup", "--keep", "3"]).stdout.strip()) for _number in range(5)]
+    assert sorted(folder.glob("portal-*.db")) == made[2:]
+    app.config["BACKUP_KEEP"] = 1
+    try:
+        newest = Path(cli.invoke(args=["backup"]).stdout.strip())
+    finally:
+        app.config["BACKUP_KEEP"] = 14
+    assert sorted(folder.glob("portal-*.db")) == [newest]
+    assert cli.invoke(args=["backup", "--keep", "0"]).exit_code != 0
 
 
 def _demo_has_contracts_in_every_state_and_targets():

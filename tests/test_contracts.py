@@ -2,6 +2,7 @@
 their allocation, payment status in the list, deliveries and their limits, status steps, the
 scanned contract, the delivery note, the customer page, My day, exports and merging."""
 import io
+import shutil
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +19,7 @@ from portal.blueprints.contracts.queries import ContractFilters, list_contracts
 from portal.company_settings import set_setting
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Contract, ContractLine, Customer, Delivery, Instalment, Payment, Stage
+from portal.models import AuditEntry, Contract, ContractLine, Customer, Delivery, Instalment, Payment, Stage
 from portal.rules.contracts import payment_status
 from portal.rules.followups import company_today
 from quotes_factories import make_product, make_quote
@@ -434,6 +435,37 @@ def test_a_file_over_the_size_limit_is_refused(client, team, customer):
     login_as(client, team["sales"])
     page = _upload(client, contract, PDF_BYTES + b"0" * (1024 * 1024), "big.pdf").get_data(as_text=True)
     assert "larger than 1 MB" in page and _fresh(contract).scan_file is None
+
+
+def _scan_files(app) -> set[str]:
+    folder = Path(app.instance_path) / "uploads" / "contract_scans"
+    return {path.name for path in folder.iterdir() if path.is_file()} if folder.exists() else set()
+
+
+def _scan_rows() -> set[str]:
+    return set(db.session.scalars(select(Contract.scan_file).where(Contract.scan_file.is_not(None))))
+
+
+def test_every_scan_file_belongs_to_a_contract_after_upload_replace_and_archive(app, client, team, customer):
+    shutil.rmtree(Path(app.instance_path) / "uploads" / "contract_scans", ignore_errors=True)  # earlier tests' files
+    first, second = make_contract(customer), make_contract(customer)
+    login_as(client, team["sales"])
+    _upload(client, first, PDF_BYTES, "first.pdf")
+    _upload(client, second, PDF_BYTES, "second.pdf")
+    assert _scan_files(app) == _scan_rows() and len(_scan_rows()) == 2
+    replaced = _fresh(first).scan_file
+    _upload(client, first, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "again.png")
+    _upload(client, first, PDF_BYTES, "third.pdf")
+    assert _fresh(first).scan_name == "third.pdf" and replaced not in _scan_files(app)
+    assert _scan_files(app) == _scan_rows() and len(_scan_rows()) == 2
+    _upload(client, first, b"MZ" + b"\x00" * 64, "refused.pdf")  # refused: the saved scan stays
+    assert _fresh(first).scan_name == "third.pdf" and _scan_files(app) == _scan_rows()
+    assert client.post(f"/contracts/{second.id}/archive").status_code == 303
+    assert _fresh(second).archived_at is not None
+    assert _scan_files(app) == _scan_rows() and len(_scan_rows()) == 2  # an archived contract can be restored with its scan
+    history = [entry.changes for entry in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.record_type == "contracts", AuditEntry.record_id == first.id))]
+    assert any(change.get("scan_name", [None, None])[1] == "again.png" for change in history)  # the history names it
 
 
 # --- the customer page, My day, merging -------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Performance pages through the routes: who sees what, ranking, previous period, drill-down,
 targets, the HR sheet and its workbook (no customer names anywhere for HR)."""
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from contracts_factories import make_contract
 from customer_factories import new_customer
 from followups_factories import make_team
 from portal.extensions import db
-from portal.models import SalesTarget
+from portal.models import AuditEntry, SalesTarget
 from portal.rules.followups import company_today
 from quotes_factories import make_quote
 
@@ -163,6 +164,38 @@ def test_clearing_a_target_archives_it(client, team):
     client.post(f"/performance/targets?year={year}", data={_cell(team["sales"], 1): ""})
     target = db.session.scalar(select(SalesTarget))
     assert target.archived_at is not None
+
+
+def _grid_value(page: str, person, month) -> str:
+    match = re.search(rf'name="{_cell(person, month)}" value="([^"]*)"', page)
+    return match.group(1)
+
+
+def test_a_cell_can_be_set_changed_zeroed_cleared_and_set_again(client, team):
+    login_as(client, team["admin"])
+    year = company_today().year
+    url = f"/performance/targets?year={year}"
+    for text, shown in [("5000", "5000.00"), ("0", "0.00"), ("6000", "6000.00"), ("", ""), ("7000", "7000.00"),
+                        ("", ""), ("", ""), ("0", "0.00"), ("7000", "7000.00")]:
+        assert client.post(url, data={_cell(team["sales"], 1): text}).status_code == 303, text
+        page = client.get(url).get_data(as_text=True)
+        assert _grid_value(page, team["sales"], 1) == shown, text
+    target = db.session.scalar(select(SalesTarget))  # one row, revived each time, never a second one
+    assert db.session.scalar(select(func.count()).select_from(SalesTarget)) == 1
+    assert target.amount == D("7000.00") and target.archived_at is None
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.record_type == "sales_targets")
+                                 .order_by(AuditEntry.id)).all()
+    assert actions.count("restore") == 2 and actions.count("archive") == 2
+
+
+def test_a_target_of_zero_is_kept_and_shows_no_attainment(client, team):
+    login_as(client, team["admin"])
+    today = company_today()
+    client.post(f"/performance/targets?year={today.year}", data={_cell(team["sales"], today.month): "0"})
+    target = db.session.scalar(select(SalesTarget))
+    assert target.amount == D("0.00") and target.archived_at is None
+    page = client.get(f"/performance/targets?year={today.year}").get_data(as_text=True)
+    assert "0 is a target of zero" in page
 
 
 def test_a_period_over_five_years_is_refused(client, team):

@@ -754,8 +754,9 @@ UPLOAD_MESSAGES = {
 @bp.post("/contracts/<int:contract_id>/scan")
 @login_required
 def scan_upload(contract_id: int):
-    """Attach the scanned contract; its type is checked by content. A replaced file stays on disk
-    (the history names it), so nothing uploaded is lost."""
+    """Attach the scanned contract; its type is checked by content. A replaced file is removed once
+    the new one is saved (the history keeps its name, size and who replaced it), so every file
+    under the uploads folder belongs to a contract."""
     contract = _contract_or_404(contract_id)
     form = ScanForm()
     if not form.validate_on_submit():
@@ -768,6 +769,7 @@ def scan_upload(contract_id: int):
     except UploadError as error:
         flash(str(UPLOAD_MESSAGES[str(error)]) % {"limit": limit_mb}, "error")
         return _back_to(contract, "#scan")
+    replaced = contract.scan_file
     contract.scan_file, contract.scan_name = stored.stored_name, stored.original_name
     contract.scan_type, contract.scan_size = stored.mime_type, stored.size
     try:
@@ -776,6 +778,7 @@ def scan_upload(contract_id: int):
         db.session.rollback()
         remove_upload(SCANS, stored.stored_name)
         raise
+    remove_upload(SCANS, replaced)
     flash(_("Scanned contract uploaded."), "success")
     return _back_to(contract, "#scan")
 

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.access import login_required, roles_required
 from portal.blueprints.performance import bp
@@ -128,13 +129,14 @@ def targets():
     year = min(max(year, 2000), 2100)
     department_id = int_or_none(request.values.get("department")) if current_user.role == Role.ADMIN else None
     people = _target_people(department_id)
+    # One row per person and month, live or archived (a cleared cell): setting it again revives it.
     existing = {
         (target.user_id, target.month): target
         for target in db.session.scalars(select(SalesTarget).where(
-            SalesTarget.year == year, SalesTarget.archived_at.is_(None), SalesTarget.user_id.in_([p.id for p in people])))
+            SalesTarget.year == year, SalesTarget.user_id.in_([p.id for p in people])))
     }
     form = ConfirmForm()
-    values = {key: f"{target.amount:.2f}" for key, target in existing.items()}
+    values = {key: f"{target.amount:.2f}" for key, target in existing.items() if target.archived_at is None}
     errors = {}
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -156,20 +158,33 @@ def targets():
                     errors[(person.id, month)] = _("Enter an amount of 0 or more, like 50000.")
         if not errors:
             for key, amount in wanted.items():
-                target = existing.get(key)
-                if amount is None:
-                    if target is not None:
-                        target.archived_at = utcnow()
-                elif target is None:
-                    db.session.add(SalesTarget(user_id=key[0], year=year, month=key[1], amount=amount))
-                elif target.amount != amount:
-                    target.amount = amount
-            db.session.commit()
+                apply_target(existing.get(key), key, year, amount)
+            try:
+                db.session.commit()
+            except IntegrityError:  # someone saved the same new cell a moment before
+                db.session.rollback()
+                flash(_("Someone else saved targets of this year at the same time; nothing was saved. Check the grid and save again."), "error")
+                return redirect(url_for("performance.targets", year=year, department=department_id or None), 303)
             flash(_("Targets for %(year)d saved.", year=year), "success")
             return redirect(url_for("performance.targets", year=year, department=department_id or None), 303)
     departments = _departments() if current_user.role == Role.ADMIN else []
     return render_template("performance/targets.html", people=people, year=year, values=values, errors=errors, form=form,
                            departments=departments, department_id=department_id), (422 if errors else 200)
+
+
+def apply_target(target: SalesTarget | None, key: tuple[int, int], year: int, amount: Decimal | None) -> None:
+    """One cell of the grid: an empty cell (``None``) archives the month's target; an amount, 0
+    included, is the target: a new row, the live row changed, or the archived row restored with it."""
+    if amount is None:
+        if target is not None and target.archived_at is None:
+            target.archived_at = utcnow()
+    elif target is None:
+        db.session.add(SalesTarget(user_id=key[0], year=year, month=key[1], amount=amount))
+    elif target.archived_at is not None:
+        target.archived_at = None
+        target.amount = amount
+    elif target.amount != amount:
+        target.amount = amount
 
 
 # --- performance sheets -------------------------------------------------------------------------
