@@ -61,4 +61,8 @@ def default_settings(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_USERNAME": os.environ.get("PORTAL_LOGIN_LIMIT_PER_USERNAME", "5 per 5 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),
         "PAGE_SIZE": 50,
+        # A background job (an import) stamps its row at most this often while it works…
+        "JOB_HEARTBEAT_SECONDS": 5,
+        # …and a job working with an older stamp was interrupted (its process stopped).
+        "JOB_STALE_AFTER_SECONDS": int(os.environ.get("PORTAL_JOB_STALE_AFTER_SECONDS", "45")),
     }
