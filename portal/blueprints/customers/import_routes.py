@@ -58,9 +58,8 @@ def _notice_interrupted(found: list[ImportJob]) -> None:
         log.warning("import jobs %s look interrupted but could not be marked now", stale)
 
 
-def _start_check(job_id: int, data: bytes, user_id: int, owner: str) -> None:
-    jobs.start(f"import-check-{job_id}", check_import, job_id, data, user_id, current_user.language,
-               get_setting("imports.max_mb") * 1024 * 1024, owner)
+def _start_check(job_id: int, data: bytes, user_id: int, owner: str, limit_mb: int) -> None:
+    jobs.start(f"import-check-{job_id}", check_import, job_id, data, user_id, current_user.language, limit_mb * 1024 * 1024, owner)
 
 
 def _start_write(job_id: int, decisions: dict, user_id: int, owner: str) -> None:
@@ -91,7 +90,7 @@ def import_start():
         db.session.flush()
         keep_upload(job.id, data)
         db.session.commit()
-        _start_check(job.id, data, current_user.id, owner)
+        _start_check(job.id, data, current_user.id, owner, limit_mb)
         return redirect(url_for("customers.import_job", job_id=job.id), 303)
     mine = select(ImportJob).where(ImportJob.user_id == current_user.id).order_by(ImportJob.id.desc()).limit(10)
     _notice_interrupted(db.session.scalars(mine).all())
@@ -157,7 +156,7 @@ def import_again(job_id: int):
         abort(400)
     step = job.interrupted_step if job.interrupted_step in WORKING else "checking"
     decisions = {int(row): choice for row, choice in (job.decisions or {}).items()}
-    owner = jobs.new_owner()
+    owner, limit_mb = jobs.new_owner(), get_setting("imports.max_mb")
     restart = {"done_rows": 0} if step == "checking" else {}
     if not claim(job.id, "interrupted", step, owner, interrupted_step=None, finished_at=None, message="", **restart):
         flash(_("This import was not interrupted; it may be running again already."), "error")
@@ -169,6 +168,6 @@ def import_again(job_id: int):
         except OSError:
             fail_job(job.id, owner, _("The uploaded workbook is no longer kept; upload it again."))
         else:
-            _start_check(job.id, data, job.user_id, owner)
+            _start_check(job.id, data, job.user_id, owner, limit_mb)
     return redirect(url_for("customers.import_job", job_id=job.id), 303)
 
