@@ -50,6 +50,14 @@ def finish(job_id: int) -> ImportJob:
     return db.session.get(ImportJob, job_id)
 
 
+def upload_and_check(client, rows: int) -> ImportJob:
+    response = client.post("/customers/import", data={"workbook": (io.BytesIO(big_workbook(rows)), "big.xlsx")},
+                           content_type="multipart/form-data")
+    response.request.environ["wsgi.input"].close()  # the test client spools a large body to a file
+    assert response.status_code == 303
+    return finish(int(response.headers["Location"].rstrip("/").split("/")[-1]))
+
+
 def run_until_stopped_then_kill(app, tmp_path, step: str, user, target) -> int:
     """Start the step in another process, wait (bounded) until it has stopped in the middle, SIGKILL
     it; returns its pid."""
@@ -142,10 +150,7 @@ def test_an_import_killed_while_checking_is_interrupted_then_runs_again_once(app
 def test_an_import_killed_while_writing_is_interrupted_then_writes_exactly_once(app, client, team, tmp_path, monkeypatch):
     user = team["sales"]
     login_as(client, user)
-    response = client.post("/customers/import", data={"workbook": (io.BytesIO(big_workbook(ROWS)), "big.xlsx")},
-                           content_type="multipart/form-data")
-    response.request.environ["wsgi.input"].close()
-    job = finish(int(response.headers["Location"].rstrip("/").split("/")[-1]))
+    job = upload_and_check(client, ROWS)
     assert (job.status, job.valid_rows) == ("ready", ROWS)
 
     pid = run_until_stopped_then_kill(app, tmp_path, "write", user, job.id)
@@ -166,9 +171,7 @@ def test_an_import_killed_while_writing_is_interrupted_then_writes_exactly_once(
 def test_a_run_given_up_for_dead_writes_nothing(client, team):
     """The run that was thought dead wakes up after another run took the job: its write is refused."""
     login_as(client, team["sales"])
-    response = client.post("/customers/import", data={"workbook": (io.BytesIO(big_workbook(3)), "small.xlsx")},
-                           content_type="multipart/form-data")
-    job = finish(int(response.headers["Location"].rstrip("/").split("/")[-1]))
+    job = upload_and_check(client, 3)
     assert job.status == "ready"
     assert imports.claim(job.id, "ready", "importing", "old-run", decisions={})
     assert imports.claim(job.id, "importing", "importing", "new-run")  # as a run again does

@@ -155,7 +155,10 @@ def import_again(job_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     step = job.interrupted_step if job.interrupted_step in WORKING else "checking"
-    decisions = {int(row): choice for row, choice in (job.decisions or {}).items()}
+    if job.decisions is None:  # confirmed before the choices were kept: the duplicates are skipped
+        decisions = {entry["row"]: "skip" for entry in job.duplicates}
+    else:
+        decisions = {int(row): choice for row, choice in job.decisions.items()}
     owner, limit_mb = jobs.new_owner(), get_setting("imports.max_mb")
     restart = {"done_rows": 0} if step == "checking" else {}
     if not claim(job.id, "interrupted", step, owner, interrupted_step=None, finished_at=None, message="", **restart):
