@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from conftest import HTMX_HEADERS, login_as
+from customer_factories import new_customer
 from followups_factories import make_team
 from portal import jobs
 from portal.blueprints.customers import imports
@@ -32,12 +33,13 @@ def team(make_department, make_user):
     return make_team(make_department, make_user)
 
 
-def big_workbook(rows: int) -> bytes:
+def workbook(rows) -> bytes:
+    """A customers sheet of (name, mobile) rows."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("客户")
     sheet.append(["客户名称", "手机", "地区"])
-    for number in range(1, rows + 1):
-        sheet.append([f"恢复测试客户{number:05d}", f"139{number:08d}", "上海"])
+    for name, mobile in rows:
+        sheet.append([name, mobile, "上海"])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -50,8 +52,12 @@ def finish(job_id: int) -> ImportJob:
     return db.session.get(ImportJob, job_id)
 
 
-def upload_and_check(client, rows: int) -> ImportJob:
-    response = client.post("/customers/import", data={"workbook": (io.BytesIO(big_workbook(rows)), "big.xlsx")},
+def big_workbook(rows: int) -> bytes:
+    return workbook((f"恢复测试客户{number:05d}", f"139{number:08d}") for number in range(1, rows + 1))
+
+
+def upload_and_check(client, data: bytes) -> ImportJob:
+    response = client.post("/customers/import", data={"workbook": (io.BytesIO(data), "big.xlsx")},
                            content_type="multipart/form-data")
     response.request.environ["wsgi.input"].close()  # the test client spools a large body to a file
     assert response.status_code == 303
@@ -150,7 +156,7 @@ def test_an_import_killed_while_checking_is_interrupted_then_runs_again_once(app
 def test_an_import_killed_while_writing_is_interrupted_then_writes_exactly_once(app, client, team, tmp_path, monkeypatch):
     user = team["sales"]
     login_as(client, user)
-    job = upload_and_check(client, ROWS)
+    job = upload_and_check(client, big_workbook(ROWS))
     assert (job.status, job.valid_rows) == ("ready", ROWS)
 
     pid = run_until_stopped_then_kill(app, tmp_path, "write", user, job.id)
@@ -171,7 +177,7 @@ def test_an_import_killed_while_writing_is_interrupted_then_writes_exactly_once(
 def test_a_run_given_up_for_dead_writes_nothing(client, team):
     """The run that was thought dead wakes up after another run took the job: its write is refused."""
     login_as(client, team["sales"])
-    job = upload_and_check(client, 3)
+    job = upload_and_check(client, big_workbook(3))
     assert job.status == "ready"
     assert imports.claim(job.id, "ready", "importing", "old-run", decisions={})
     assert imports.claim(job.id, "importing", "importing", "new-run")  # as a run again does
@@ -184,3 +190,20 @@ def test_a_run_given_up_for_dead_writes_nothing(client, team):
     assert customer_counts() == (3, 3) and db.session.get(ImportJob, job.id).status == "done"
     # A job that is done is never claimed again.
     assert not imports.claim(job.id, "interrupted", "importing", "third-run")
+
+
+def test_an_interrupted_write_runs_again_with_the_choices_confirmed_for_it(app, client, team, monkeypatch):
+    """The process stops right after the confirmation (its thread never runs): the write runs again
+    with the duplicate choices made then."""
+    login_as(client, team["sales"])
+    existing = new_customer(team["sales"], name="鲜果超市")
+    job = upload_and_check(client, workbook([("鲜果超市", None), ("绿叶餐厅", None), ("红果铺", None)]))
+    assert [entry["row"] for entry in job.duplicates] == [2]
+    monkeypatch.setattr(jobs, "start", lambda *args: None)
+    assert client.post(f"/customers/import/{job.id}/commit", data={"row-2": str(existing.id)}).status_code == 303
+    monkeypatch.undo()
+    assert "Importing" in client.get(f"/customers/import/{job.id}").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "JOB_STALE_AFTER_SECONDS", -1)  # any heartbeat is old
+    assert "while it was writing" in client.get(f"/customers/import/{job.id}").get_data(as_text=True)
+    job = run_again(client, job.id)
+    assert (job.status, job.created, job.merged, job.skipped) == ("done", 2, 1, 0)
