@@ -63,4 +63,8 @@ def default_settings(instance_path: str) -> dict:
         "PAGE_SIZE": 50,
         # How many backups `flask backup` keeps in instance/backups/ (the newest; older ones are removed).
         "BACKUP_KEEP": int(os.environ.get("PORTAL_BACKUP_KEEP", "14")),
+        # A background job (an import) stamps its row at most this often while it works…
+        "JOB_HEARTBEAT_SECONDS": 5,
+        # …and a job working with an older stamp was interrupted (its process stopped).
+        "JOB_STALE_AFTER_SECONDS": int(os.environ.get("PORTAL_JOB_STALE_AFTER_SECONDS", "45")),
     }

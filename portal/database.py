@@ -53,8 +53,9 @@ def _write_gate(connection) -> threading.Lock:
 def _begin_sqlite_transaction(connection):
     if connection.dialect.name != "sqlite":
         return
-    # Page views only read, so they need no write lock; anything else may write.
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    # Page views only read, so they need no write lock; anything else may write, and so may a
+    # connection a page view opens with ``execution_options(writes=True)`` for one short update.
+    if has_request_context() and request.method in READ_ONLY_METHODS and not connection.get_execution_options().get("writes"):
         connection.exec_driver_sql("BEGIN")
         return
     gate = _write_gate(connection)

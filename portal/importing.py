@@ -90,15 +90,17 @@ class SheetRows:
     rows: list[tuple[int, dict]]  # (row number in the sheet, {header: raw value})
 
 
-def read_sheet(sheet, known_headers: set[str], max_rows: int) -> SheetRows:
+def read_sheet(sheet, known_headers: set[str], max_rows: int, progress=None) -> SheetRows:
     """The header row (the first non-empty row) and the non-empty rows under it, keyed by header.
 
     Reading stops after ``EMPTY_RUN_LIMIT`` empty rows in a row, or raises ``too_many_rows`` past
     ``max_rows`` data rows. Headers are matched after trimming and width folding; unknown headers
-    are returned for the caller to name."""
+    are returned for the caller to name. ``progress()``, when given, is called for every row read."""
     headers: list[str] | None = None
     rows, empty_run = [], 0
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if progress is not None:
+            progress()
         if not any(value is not None and (not isinstance(value, str) or value.strip()) for value in values):
             empty_run += 1
             if empty_run >= EMPTY_RUN_LIMIT:

@@ -27,4 +27,5 @@ RULES = [
     Rule("customers.import_template", IMPORT_ROLES),
     Rule("customers.import_job", JOB, url_args=lambda r: {"job_id": r.import_job.id}),
     Rule("customers.import_commit", JOB, url_args=lambda r: {"job_id": r.import_job.id}, method="POST"),
+    Rule("customers.import_again", JOB, url_args=lambda r: {"job_id": r.import_job.id}, method="POST"),
 ]

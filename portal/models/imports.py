@@ -15,7 +15,8 @@ class ImportJob(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
-    # checking → ready (preview) → importing → done; failed at any step (message says why).
+    # checking → ready (preview) → importing → done; failed at any step (message says why);
+    # interrupted when the run stopped with its process (``interrupted_step`` says which one).
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="checking")
     file_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     stored_file: Mapped[str] = mapped_column(String(80), nullable=False)
@@ -34,5 +35,13 @@ class ImportJob(db.Model):
     message: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The run working on the job ("host:pid:random") and its last sign of life: a checking or
+    # importing job whose heartbeat is older than JOB_STALE_AFTER_SECONDS was interrupted.
+    owner: Mapped[str | None] = mapped_column(String(120))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    interrupted_step: Mapped[str | None] = mapped_column(String(20))
+    # The duplicate decisions confirmed for the write ({"row": "skip" | "new" | customer id}),
+    # kept so an interrupted write runs again with them.
+    decisions: Mapped[dict | None] = mapped_column(JSON)
 
     user = relationship("User")

@@ -1,5 +1,6 @@
-"""Customer import views: the template, the upload, the job page (progress, preview, result) and
-the commit with the duplicate decisions."""
+"""Customer import views: the template, the upload, the job page (progress, preview, result), the
+commit with the duplicate decisions, and running an interrupted import again."""
+import logging
 import secrets
 from pathlib import Path
 
@@ -10,12 +11,17 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from portal import jobs
 from portal.access import roles_required
 from portal.blueprints.customers import bp
-from portal.blueprints.customers.imports import check_import, commit_import, load_checked, template_workbook
+from portal.blueprints.customers.imports import (
+    WORKING, check_import, claim, commit_import, fail_job, keep_upload, kept_upload, load_checked, looks_interrupted,
+    mark_interrupted, template_workbook,
+)
 from portal.company_settings import SettingDefinition, get_setting, register_setting
+from portal.database import utcnow
 from portal.exporting import xlsx_file_response
 from portal.extensions import db
 from portal.forms import ConfirmForm
@@ -23,6 +29,7 @@ from portal.models import ImportJob, Role
 from portal.rendering import render_page_or_fragment
 from portal.submissions import exactly_once
 
+log = logging.getLogger(__name__)
 IMPORT_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
 register_setting(SettingDefinition("imports.max_mb", _l("Largest customer import file (MB)"), kind="int", default=20,
                                    group=_l("Customers"), minimum=1, maximum=30))
@@ -39,6 +46,32 @@ def _job_or_404(job_id: int) -> ImportJob:
     return job
 
 
+def _notice_interrupted(found: list[ImportJob]) -> None:
+    """Mark the jobs among ``found`` whose run stopped with its process as interrupted, so the page
+    says so instead of showing a progress bar for ever."""
+    stale = [job.id for job in found if looks_interrupted(job)]
+    if not stale:
+        return
+    db.session.rollback()  # end this page's read; the marking has a transaction of its own
+    try:
+        mark_interrupted(stale)
+    except OperationalError:  # SQLite's write lock is held for long: perhaps by the run itself
+        log.warning("import jobs %s look interrupted but could not be marked now", stale)
+
+
+def _start_check(job_id: int, data: bytes, user_id: int, owner: str, limit_mb: int) -> None:
+    jobs.start(f"import-check-{job_id}", check_import, job_id, data, user_id, current_user.language, limit_mb * 1024 * 1024, owner)
+
+
+def _start_write(job_id: int, decisions: dict, user_id: int, owner: str) -> None:
+    try:
+        checked = load_checked(job_id)
+    except (OSError, ValueError):
+        fail_job(job_id, owner, _("The checked rows are gone; upload the workbook again."))
+        return
+    jobs.start(f"import-commit-{job_id}", commit_import, job_id, checked, decisions, user_id, current_user.language, owner)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*IMPORT_ROLES)
 def import_start():
@@ -51,13 +84,18 @@ def import_start():
         data = upload.stream.read(limit_mb * 1024 * 1024 + 1)
         upload.close()
         stored = f"{secrets.token_hex(16)}.xlsx"
+        owner = jobs.new_owner()
         job = ImportJob(user_id=current_user.id, file_name=Path((upload.filename or "").replace("\\", "/")).name[:200],
-                        stored_file=stored, status="checking")
+                        stored_file=stored, status="checking", owner=owner, heartbeat_at=utcnow())
         db.session.add(job)
+        db.session.flush()
+        keep_upload(job.id, data)
         db.session.commit()
-        jobs.start(f"import-check-{job.id}", check_import, job.id, data, current_user.id, current_user.language, limit_mb * 1024 * 1024)
+        _start_check(job.id, data, current_user.id, owner, limit_mb)
         return redirect(url_for("customers.import_job", job_id=job.id), 303)
-    recent = db.session.scalars(select(ImportJob).where(ImportJob.user_id == current_user.id).order_by(ImportJob.id.desc()).limit(10)).all()
+    mine = select(ImportJob).where(ImportJob.user_id == current_user.id).order_by(ImportJob.id.desc()).limit(10)
+    _notice_interrupted(db.session.scalars(mine).all())
+    recent = db.session.scalars(mine).all()
     return render_template("customers/import.html", form=form, recent=recent, limit_mb=limit_mb), (422 if form.errors else 200)
 
 
@@ -74,6 +112,7 @@ def import_job(job_id: int):
     """Progress while checking or importing (the fragment polls itself), then the preview with every
     row's problems and the possible duplicates, then the result; a reload shows the same."""
     job = _job_or_404(job_id)
+    _notice_interrupted([job])
     return render_page_or_fragment("customers/import_job.html", "customers/_import_job.html", "import-job",
                                    job=job, confirm=ConfirmForm())
 
@@ -100,14 +139,40 @@ def import_commit(job_id: int):
             decisions[row] = "new"
         else:
             decisions[row] = "skip"
-    job.status = "importing"
-    db.session.commit()
-    try:
-        checked = load_checked(job.id)
-    except (OSError, ValueError):
-        job.status, job.message = "failed", _("The checked rows are gone; upload the workbook again.")
-        db.session.commit()
-        return redirect(url_for("customers.import_job", job_id=job.id), 303)
-    jobs.start(f"import-commit-{job.id}", commit_import, job.id, checked, decisions, current_user.id, current_user.language)
+    owner = jobs.new_owner()
+    if claim(job.id, "ready", "importing", owner, decisions={str(row): choice for row, choice in decisions.items()}):
+        _start_write(job.id, decisions, current_user.id, owner)
+    else:
+        flash(_("This import is not waiting for confirmation."), "error")
+    return redirect(url_for("customers.import_job", job_id=job.id), 303)
+
+
+@bp.post("/import/<int:job_id>/again")
+@roles_required(*IMPORT_ROLES)
+def import_again(job_id: int):
+    """Run an interrupted import again: the check from the workbook kept since the upload, the write
+    from the checked rows with the choices confirmed for them. One conditional update claims the
+    job, so two clicks (or two people) start it once; a write that committed is never run again."""
+    job = _job_or_404(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    step = job.interrupted_step if job.interrupted_step in WORKING else "checking"
+    if job.decisions is None:  # confirmed before the choices were kept: the duplicates are skipped
+        decisions = {entry["row"]: "skip" for entry in job.duplicates}
+    else:
+        decisions = {int(row): choice for row, choice in job.decisions.items()}
+    owner, limit_mb = jobs.new_owner(), get_setting("imports.max_mb")
+    restart = {"done_rows": 0} if step == "checking" else {}
+    if not claim(job.id, "interrupted", step, owner, interrupted_step=None, finished_at=None, message="", **restart):
+        flash(_("This import was not interrupted; it may be running again already."), "error")
+    elif step == "importing":
+        _start_write(job.id, decisions, current_user.id, owner)
+    else:
+        try:
+            data = kept_upload(job.id)
+        except OSError:
+            fail_job(job.id, owner, _("The uploaded workbook is no longer kept; upload it again."))
+        else:
+            _start_check(job.id, data, job.user_id, owner, limit_mb)
     return redirect(url_for("customers.import_job", job_id=job.id), 303)
 

@@ -2,20 +2,30 @@
 problems, possible duplicates in the database and within the file), and committing the valid rows
 in one transaction — both in the background, with the job row as the progress and the result.
 
+A run stamps the job row with its owner and a heartbeat (``portal.jobs``); a job still checking or
+importing whose heartbeat is stale was interrupted with its process, is marked so when read, and
+runs again from the kept workbook (the check) or the kept checked rows and choices (the write).
+Every write of a run is conditional on the row still being its own, and the write's one
+transaction ends by moving the job from importing to done: a write that committed never runs again.
+
 Who may import for whom: the administrator for anyone, a head for their department, a salesperson
 for themselves (an owner outside that scope is a row error).
 """
 import io
-from datetime import datetime
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
+from portal import jobs
 from portal.audit import acting_as, record_bulk_changes
 from portal.blueprints.customers.queries import DuplicateIndex
 from portal.database import utcnow
@@ -30,6 +40,7 @@ from portal.rules.imports import (
 MAX_ROWS = 100_000
 MAX_ERRORS_KEPT = 1000
 PROGRESS_EVERY = 500
+WORKING = ("checking", "importing")
 
 
 def row_messages() -> dict:
@@ -125,17 +136,57 @@ def template_workbook(user) -> bytes:
 # --- checking -----------------------------------------------------------------------------------
 
 
-def _update(job_id: int, **fields) -> None:
-    """Write progress in its own short transaction."""
-    job = db.session.get(ImportJob, job_id)
-    for key, value in fields.items():
-        setattr(job, key, value)
+def _update(job_id: int, owner: str, **fields) -> None:
+    """Write progress (and the heartbeat) in its own short transaction, while the job is still this
+    run's; ``JobLost`` when it is not."""
+    result = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.owner == owner, ImportJob.status.in_(WORKING))
+        .values(heartbeat_at=utcnow(), **fields).execution_options(synchronize_session=False)
+    )
     db.session.commit()
+    if result.rowcount != 1:
+        raise jobs.JobLost(f"import job {job_id} is no longer run by {owner}")
 
 
-def _fail(job_id: int, message: str) -> None:
+def fail_job(job_id: int, owner: str, message: str) -> None:
+    """Record why the run ``owner`` stopped (nothing of it is written)."""
     db.session.rollback()
-    _update(job_id, status="failed", message=message[:300], finished_at=utcnow())
+    _update(job_id, owner, status="failed", message=message[:300], finished_at=utcnow())
+
+
+def heartbeat(job_id: int, owner: str, step: str) -> jobs.Heartbeat:
+    return jobs.Heartbeat(ImportJob.__table__, job_id, owner, (step,))
+
+
+def looks_interrupted(job: ImportJob) -> bool:
+    """Still checking or importing, with no heartbeat within JOB_STALE_AFTER_SECONDS."""
+    cutoff = utcnow() - timedelta(seconds=jobs.stale_after_seconds())
+    return job.status in WORKING and (job.heartbeat_at is None or job.heartbeat_at < cutoff)
+
+
+def mark_interrupted(job_ids: list[int] | None = None) -> int:
+    """Mark the jobs (all, or ``job_ids``) still checking or importing whose heartbeat is older than
+    JOB_STALE_AFTER_SECONDS as interrupted, remembering the step; one conditional update in a
+    transaction of its own, so a job that finished (or beat) meanwhile is left as it is."""
+    table = ImportJob.__table__
+    now = utcnow()
+    cutoff = now - timedelta(seconds=jobs.stale_after_seconds())
+    statement = update(table).where(table.c.status.in_(WORKING), or_(table.c.heartbeat_at.is_(None), table.c.heartbeat_at < cutoff))
+    if job_ids is not None:
+        statement = statement.where(table.c.id.in_(job_ids))
+    with jobs.own_transaction() as connection:
+        return connection.execute(statement.values(status="interrupted", interrupted_step=table.c.status, finished_at=now)).rowcount
+
+
+def claim(job_id: int, from_status: str, to_status: str, owner: str, **fields) -> bool:
+    """Move the job from ``from_status`` to ``to_status`` for the run ``owner`` in one conditional
+    update: of two requests (two clicks, two people) only one gets True."""
+    result = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == from_status)
+        .values(status=to_status, owner=owner, heartbeat_at=utcnow(), **fields).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def workbook_message(code: str, limit_mb: int) -> str:
@@ -151,7 +202,7 @@ def workbook_message(code: str, limit_mb: int) -> str:
     }[code]
 
 
-def _rows_of(book, messages):
+def _rows_of(book, messages, progress=None):
     """The two sheets' rows, or a failure message about the headers."""
     names = {name.strip(): name for name in book.sheetnames}
     if CUSTOMER_SHEET not in names:
@@ -160,7 +211,7 @@ def _rows_of(book, messages):
     else:
         customer_sheet = book[names[CUSTOMER_SHEET]]
     known = {header for header, _key, _required in CUSTOMER_COLUMNS}
-    customers = read_sheet(customer_sheet, known, MAX_ROWS)
+    customers = read_sheet(customer_sheet, known, MAX_ROWS, progress)
     if "客户名称" not in customers.headers:
         return None, None, _("The first sheet has no “客户名称” header. Use the template's header row.")
     unknown = [header for header in customers.headers if header not in known]
@@ -168,42 +219,47 @@ def _rows_of(book, messages):
         return None, None, _("Unknown columns: %(columns)s. Use the template's header row.", columns="、".join(unknown[:10]))
     contacts = None
     if CONTACT_SHEET in names:
-        contacts = read_sheet(book[names[CONTACT_SHEET]], {h for h, _k, _r in CONTACT_COLUMNS}, MAX_ROWS)
+        contacts = read_sheet(book[names[CONTACT_SHEET]], {h for h, _k, _r in CONTACT_COLUMNS}, MAX_ROWS, progress)
         unknown = [header for header in contacts.headers if header not in {h for h, _k, _r in CONTACT_COLUMNS}]
         if unknown:
             return None, None, _("Unknown columns on the contacts sheet: %(columns)s.", columns="、".join(unknown[:10]))
     return customers, contacts, None
 
 
-def check_import(job_id: int, data: bytes, user_id: int, language: str, max_bytes: int) -> dict | None:
-    """Read and check the workbook; store the preview on the job (status ready) and return the
-    checked rows (kept for the commit), or record the failure."""
-    user = db.session.get(User, user_id)
+def check_import(job_id: int, data: bytes, user_id: int, language: str, max_bytes: int, owner: str) -> dict | None:
+    """Read and check the workbook as the run ``owner``; store the preview on the job (status
+    ready) and return the checked rows (kept for the commit), or record the failure. The kept
+    workbook is removed once the check has ended either way."""
+    beat = heartbeat(job_id, owner, "checking")
     with force_locale(language):
         messages = row_messages()
         book = None
         try:
             book = open_workbook(data, max_bytes)
-            customers, contacts, problem = _rows_of(book, messages)
+            customers, contacts, problem = _rows_of(book, messages, beat)
         except WorkbookError as error:
-            _fail(job_id, workbook_message(str(error), max_bytes // (1024 * 1024)))
+            fail_job(job_id, owner, workbook_message(str(error), max_bytes // (1024 * 1024)))
+            remove_upload(job_id)
             return None
         finally:
             if book is not None:
                 book.close()  # read-only workbooks keep their archive open until closed
         if problem:
-            _fail(job_id, problem)
+            fail_job(job_id, owner, problem)
+            remove_upload(job_id)
             return None
+        user = db.session.get(User, user_id)
         owners = {}
-        for owner in owner_choices(user):
-            owners[owner.username] = owner.id
-            owners.setdefault(owner.display_name, owner.id)
+        for choice in owner_choices(user):
+            owners[choice.username] = choice.id
+            owners.setdefault(choice.display_name, choice.id)
         default_owner = user.id if user.role != Role.ADMIN else None
         lookups, grades = _lookups(), set(db.session.scalars(select(GradePolicy.grade)))
         db.session.commit()  # end the read transaction before the long work
-        _update(job_id, total_rows=len(customers.rows) + (len(contacts.rows) if contacts else 0))
+        _update(job_id, owner, total_rows=len(customers.rows) + (len(contacts.rows) if contacts else 0))
         checked, errors, duplicates = [], [], []
         for position, (number, raw) in enumerate(customers.rows, start=1):
+            beat()
             result = check_customer_row(number, raw, lookups=lookups, grades=grades, owners=owners,
                                         default_owner_id=default_owner, messages=messages)
             if result.values.get("owner_id") is None and not result.errors:
@@ -213,12 +269,13 @@ def check_import(job_id: int, data: bytes, user_id: int, language: str, max_byte
             if not result.errors:
                 checked.append((number, result.values))
             if position % PROGRESS_EVERY == 0:
-                _update(job_id, done_rows=position)
+                _update(job_id, owner, done_rows=position)
         # Duplicates of the valid rows, by their checked values: in the database, then in the file.
         index = DuplicateIndex((values["name"], (values["phone"], values["mobile"]), values["email"]) for _number, values in checked)
         db.session.commit()  # the matching reads no more
         seen = DuplicateIndexInFile()
         for number, values in checked:
+            beat()
             phones = [values["phone"], values["mobile"]]
             matches = [{"id": customer_id, "name": index.names.get(customer_id, ""), "reasons": reasons}
                        for customer_id, reasons in index.matches(values["name"], phones, values["email"])][:5]
@@ -229,6 +286,7 @@ def check_import(job_id: int, data: bytes, user_id: int, language: str, max_byte
         valid_names = {values["name"] for _number, values in checked}
         contact_rows = []
         for number, raw in (contacts.rows if contacts else []):
+            beat()
             result = check_contact_row(number, raw, messages=messages)
             if not result.errors and result.values["customer"] not in valid_names:
                 result.error("客户名称", messages["no_customer"])
@@ -238,24 +296,41 @@ def check_import(job_id: int, data: bytes, user_id: int, language: str, max_byte
                 contact_rows.append((number, result.values))
         payload = {"customers": checked, "contacts": contact_rows}
         save_checked(job_id, payload)
-        _update(job_id, status="ready", done_rows=len(customers.rows) + len(contact_rows), valid_rows=len(checked),
+        _update(job_id, owner, status="ready", done_rows=len(customers.rows) + len(contact_rows), valid_rows=len(checked),
                 errors=errors[:MAX_ERRORS_KEPT], error_count=len(errors), duplicates=duplicates, finished_at=utcnow())
+        remove_upload(job_id)
         return payload
 
 
-def _checked_path(job_id: int):
-    from pathlib import Path
-
-    from flask import current_app
-
+def _folder() -> Path:
     folder = Path(current_app.instance_path) / "uploads" / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"job-{job_id}.json"
+    return folder
+
+
+def _checked_path(job_id: int) -> Path:
+    return _folder() / f"job-{job_id}.json"
+
+
+def _upload_path(job_id: int) -> Path:
+    return _folder() / f"job-{job_id}.xlsx"
+
+
+def keep_upload(job_id: int, data: bytes) -> None:
+    """Keep the uploaded workbook until its check has ended, so an interrupted check runs again."""
+    _upload_path(job_id).write_bytes(data)
+
+
+def kept_upload(job_id: int) -> bytes:
+    return _upload_path(job_id).read_bytes()
+
+
+def remove_upload(job_id: int) -> None:
+    _upload_path(job_id).unlink(missing_ok=True)
 
 
 def save_checked(job_id: int, payload: dict) -> None:
     """Keep the checked rows until the importer commits them (dates as ISO text)."""
-    import json
 
     def encode(value):
         return value.isoformat() if hasattr(value, "isoformat") else value
@@ -268,9 +343,6 @@ def save_checked(job_id: int, payload: dict) -> None:
 
 
 def load_checked(job_id: int) -> dict:
-    import json
-    from datetime import date
-
     rows = json.loads(_checked_path(job_id).read_text(encoding="utf-8"))
     for _number, values in rows["contacts"]:
         values["birthday"] = date.fromisoformat(values["birthday"]) if values.get("birthday") else None
@@ -302,28 +374,41 @@ class DuplicateIndexInFile:
 # --- committing ---------------------------------------------------------------------------------
 
 
-def commit_import(job_id: int, checked: dict, decisions: dict, user_id: int, language: str) -> None:
+def commit_import(job_id: int, checked: dict, decisions: dict, user_id: int, language: str, owner: str) -> None:
     """Write the valid rows in one transaction: new customers (with their contacts), merges into the
     chosen existing customer (empty fields filled, contacts added), skipped duplicates left out.
     ``decisions``: row number → "skip" or the id of the customer to merge into. All or nothing."""
     with force_locale(language):
-        _commit(job_id, checked, decisions, user_id)
+        _commit(job_id, checked, decisions, user_id, owner)
 
 
-def _commit(job_id: int, checked: dict, decisions: dict, user_id: int) -> None:
+def _commit(job_id: int, checked: dict, decisions: dict, user_id: int, owner: str) -> None:
+    beat = heartbeat(job_id, owner, "importing")
     try:
-        counts = write_rows(checked, decisions, user_id)
-        job = db.session.get(ImportJob, job_id)
-        job.status, job.finished_at = "done", utcnow()
-        job.created, job.merged, job.skipped, job.contacts = counts
+        beat(force=True)
+        created, merged, skipped, contacts = write_rows(checked, decisions, user_id, beat)
+        # The same transaction moves the job from importing to done, if it is still this run's:
+        # a write that committed is never done again, and a run given up for dead writes nothing.
+        finished = db.session.execute(
+            update(ImportJob).where(ImportJob.id == job_id, ImportJob.owner == owner, ImportJob.status == "importing")
+            .values(status="done", finished_at=utcnow(), heartbeat_at=utcnow(), created=created, merged=merged, skipped=skipped,
+                    contacts=contacts).execution_options(synchronize_session=False)
+        )
+        if finished.rowcount != 1:
+            raise jobs.JobLost(f"import job {job_id} is no longer run by {owner}")
         db.session.commit()
+    except jobs.JobLost:
+        db.session.rollback()
+        raise
     except Exception as error:  # nothing half-written: the one transaction is rolled back
         db.session.rollback()
-        _fail(job_id, _("Nothing was imported: %(error)s", error=str(error)[:200]))
+        fail_job(job_id, owner, _("Nothing was imported: %(error)s", error=str(error)[:200]))
 
 
-def write_rows(checked: dict, decisions: dict, user_id: int) -> tuple[int, int, int, int]:
-    """The writing itself, inside the caller's transaction: (created, merged, skipped, contacts)."""
+def write_rows(checked: dict, decisions: dict, user_id: int, beat=None) -> tuple[int, int, int, int]:
+    """The writing itself, inside the caller's transaction: (created, merged, skipped, contacts).
+    ``beat()``, when given, is called as rows are prepared (the run's heartbeat)."""
+    beat = beat or (lambda: None)
     now = utcnow()
     departments = dict(db.session.execute(select(User.id, User.department_id)).all())
     contacts_by_customer: dict[str, list] = {}
@@ -338,15 +423,15 @@ def write_rows(checked: dict, decisions: dict, user_id: int) -> tuple[int, int, 
             new_rows.append(values)
         else:
             merges.append((int(decision), values))
-    created_ids = _insert_customers(new_rows, contacts_by_customer, departments, now)
-    merged = _merge_rows(merges, contacts_by_customer)
+    created_ids = _insert_customers(new_rows, contacts_by_customer, departments, now, beat)
+    merged = _merge_rows(merges, contacts_by_customer, beat)
     with acting_as(db.session, user_id):
         record_bulk_changes(db.session, "customers", [(customer_id, name, 1, {"name": [None, name]}) for customer_id, name in created_ids], "import")
     contact_count = sum(len(contacts_by_customer.get(values["name"], [])) for values in new_rows) + merged[1]
     return len(created_ids), merged[0], skipped, contact_count
 
 
-def _insert_customers(rows: list, contacts_by_customer: dict, departments: dict, now: datetime) -> list[tuple[int, str]]:
+def _insert_customers(rows: list, contacts_by_customer: dict, departments: dict, now: datetime, beat) -> list[tuple[int, str]]:
     """Insert the new customers and their contacts with executemany; their keys and search text are
     computed here as ``refresh_keys`` would. Returns (id, name) of each."""
     if not rows:
@@ -354,6 +439,7 @@ def _insert_customers(rows: list, contacts_by_customer: dict, departments: dict,
     table = Customer.__table__
     records = []
     for values in rows:
+        beat()
         contacts = [SimpleNamespace(name=c["name"], phone=c["phone"], mobile=c["mobile"], archived_at=None)
                     for c in contacts_by_customer.get(values["name"], [])]
         probe = SimpleNamespace(name=values["name"], phone_key=phone_digits(values["phone"]), mobile_key=phone_digits(values["mobile"]),
@@ -404,13 +490,14 @@ def _new_ids(table, count: int) -> list[int]:
 FILLABLE = ("customer_type_id", "source_id", "region", "address", "phone", "mobile", "email", "wechat", "intention_grade")
 
 
-def _merge_rows(merges: list, contacts_by_customer: dict) -> tuple[int, int]:
+def _merge_rows(merges: list, contacts_by_customer: dict, beat) -> tuple[int, int]:
     """Fill the chosen customers' empty fields from the rows and add the rows' contacts (through the
     ORM: each change in the customer's history). Returns (customers merged, contacts added)."""
     from portal.rules.customers import refresh_keys
 
     added = 0
     for customer_id, values in merges:
+        beat()
         customer = db.session.get(Customer, customer_id)
         if customer is None or customer.archived_at is not None:
             raise ValueError(f"customer #{customer_id} is gone")
