@@ -132,7 +132,7 @@ def _quote_plan(rng: random.Random, today: date, accounts: dict) -> list[tuple[d
         by_owner.setdefault(customer.owner_id, []).append(customer)
     weak = accounts[WEAK_SELLER].id
     plan = []
-    first = (today.replace(day=1) - timedelta(days=366)).replace(day=1)
+    first = today.replace(year=today.year - 1, day=1)
     for owner_id, customers in sorted(by_owner.items()):
         won_share = 0.15 if owner_id == weak else 0.45  # one salesperson loses far more often than the others
         month = first
