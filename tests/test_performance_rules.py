@@ -128,3 +128,13 @@ def test_weekly_activity_puts_moments_in_company_time_weeks(team):
     assert activity[(sales.id, date(2026, 11, 23))].new_customers == 1
     last = activity[(sales.id, date(2026, 11, 30))]
     assert dict(last.follow_ups) == {"visit": 1} and last.quotes == 1
+
+
+def test_collection_rate_is_collected_over_the_deal_amount():
+    from portal.rules.performance import collection_rate
+
+    assert collection_rate(D("565.00"), D("1130.00")) == D("50.0")
+    assert collection_rate(D("2000.00"), D("1000.00")) == D("200.0")  # payments of earlier deals count too
+    assert collection_rate(D("100.00"), D("0")) is None and Metrics().collection_rate is None
+    assert Metrics(collected=D("1"), deal_amount=D("3")).collection_rate == D("33.3")
+    assert total_of([Metrics(collected=D("100"), deal_amount=D("100")), Metrics(collected=D("0"), deal_amount=D("300"))]).collection_rate == D("25.0")
