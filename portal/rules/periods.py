@@ -37,9 +37,10 @@ class Period:
 
 
 def up_to(period: Period, today: date) -> Period:
-    """The days of ``period`` that have come: a period running today ends today (``to_date``); one
-    that has ended is whole; one that has not begun is empty (it ends the day before it starts)."""
-    if period.end <= today:
+    """The days of ``period`` that have come: a period that has not ended (today is in it, its last
+    day too) ends today and is ``to_date``; one that has ended is whole; one that has not begun is
+    empty (it ends the day before it starts)."""
+    if period.end < today:
         return period
     return Period(period.start, max(today, period.start - timedelta(days=1)), period.kind, to_date=True)
 
