@@ -113,11 +113,17 @@ register_setting(SettingDefinition("company.phone", _l("Company phone"), default
 register_setting(
     SettingDefinition(
         "company.bank", _l("Bank and account"), kind="textarea", default="", group=COMPANY, max_length=500,
-        hint=_l("Printed on quotes and contracts: bank name, account name and number, tax number."),
+        hint=_l("Printed on quotes and contracts: bank name, account name and number."),
+    )
+)
+register_setting(
+    SettingDefinition(
+        "company.tax_number", _l("Tax number"), default="", group=COMPANY, max_length=40,
+        hint=_l("The unified social credit code (统一社会信用代码) printed on quotes."),
     )
 )
 
 
 def company_details() -> dict:
-    """The company's name, address, phone and bank, as printed on quotes and delivery notes."""
-    return {key: get_setting(f"company.{key}") for key in ("name", "address", "phone", "bank")}
+    """The company's name, address, phone, tax number and bank, as printed on quotes and delivery notes."""
+    return {key: get_setting(f"company.{key}") for key in ("name", "address", "phone", "tax_number", "bank")}

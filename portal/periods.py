@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from portal.forms import bounded_int, date_or_none
-from portal.rules.periods import PERIOD_KINDS, Period, month_period, quarter_period, week_period, year_period
+from portal.rules.periods import PERIOD_KINDS, Period, month_period, quarter_period, up_to, week_period, year_period
 
 
 @dataclass
@@ -20,6 +20,7 @@ class PeriodFilters:
     end: date | None
     department: int | None
     error: str | None = None
+    today: date | None = None
 
     @classmethod
     def from_args(cls, args, today: date, kinds=PERIOD_KINDS, max_years: int = 10) -> "PeriodFilters":
@@ -29,7 +30,8 @@ class PeriodFilters:
             department = bounded_int(args.get("department", ""))
         except ValueError:
             department = None
-        filters = cls(kind, date_or_none(args.get("on")) or today, date_or_none(args.get("start")), date_or_none(args.get("end")), department)
+        filters = cls(kind, date_or_none(args.get("on")) or today, date_or_none(args.get("start")), date_or_none(args.get("end")),
+                      department, today=today)
         if kind == "custom":
             if filters.start is None or filters.end is None:
                 filters.error = _l("Enter the first and the last day of the period.")
@@ -50,6 +52,11 @@ class PeriodFilters:
         if self.kind == "custom" and not self.error:
             return Period(self.start, self.end, "custom")
         return month_period(self.on)
+
+    @property
+    def shown(self) -> Period:
+        """The period's days up to today, as its pages show them (a running period says "to date")."""
+        return up_to(self.period, self.today) if self.today else self.period
 
     def as_args(self) -> dict:
         args = {"kind": self.kind}

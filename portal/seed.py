@@ -9,6 +9,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from portal.audit import acting_as
+from portal.company_settings import set_setting
 from portal.extensions import db
 from portal.models import Department, Role, User
 
@@ -30,6 +31,15 @@ DEMO_ACCOUNTS = [
     ("huang.qiang", "黄强", Role.SALES, "蔬菜部"),
     ("zhou.jie", "周杰", Role.SALES, "蔬菜部"),
 ]
+
+# What the demo company prints on its quotes and delivery notes.
+DEMO_COMPANY = {
+    "company.name": "深圳鲜达果蔬贸易有限公司",
+    "company.address": "深圳市龙岗区布吉街道农产品批发市场 B 区 12 号",
+    "company.phone": "0755-28881234",
+    "company.tax_number": "91440300MA5F8K2X3L",
+    "company.bank": "招商银行深圳布吉支行\n户名：深圳鲜达果蔬贸易有限公司\n账号：7559 1234 5678 901",
+}
 
 _SEEDERS: dict[str, tuple[Callable, tuple[str, ...]]] = {}
 
@@ -75,6 +85,8 @@ def seed_demo_company(password: str) -> list[User]:
             user.set_password(password)
             db.session.add(user)
             accounts[username] = user
+        for key, value in DEMO_COMPANY.items():
+            set_setting(key, value)
         db.session.flush()
         for seeder in _seeders_in_order():
             seeder(accounts)

@@ -1,6 +1,7 @@
 """The lost-order analysis, its drill-down and export, recording without a quote, and the head's
 review, through the routes."""
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -163,3 +164,19 @@ def test_only_a_signed_customer_can_be_marked_lost(client, data):
     login_as(client, data["team"]["sales"])
     client.post(f"/lost/customers/{customer.id}/mark", data={"lost_on": "2026-11-01", "reason_id": str(data["reasons"]["价格"]), "new_competitor": "某公司"})
     assert db.session.get(Customer, customer.id).stage == "potential"
+
+
+def test_a_year_not_ended_lists_no_month_after_this_one(client, data):
+    from datetime import timedelta
+
+    from portal.rules.followups import company_today
+
+    today = company_today()
+    login_as(client, data["team"]["head"])
+    page = client.get(f"/lost/analysis?kind=year&on={today.isoformat()}").get_data(as_text=True)
+    months = re.findall(r"<tr><td>(\d{4}-\d\d)</td>", page)
+    assert months and months[-1] == today.strftime("%Y-%m") and len(months) == today.month
+    assert (today.replace(day=28) + timedelta(days=5)).strftime("%Y-%m") not in page
+    assert "This period, to date" in page and f"{today.year}-01-01 to {today.isoformat()} (to date)" in page
+    page = client.get(f"/lost/analysis?{_query()}").get_data(as_text=True)
+    assert "(to date)" not in page and "2026-11-01 to 2026-11-30, compared with" in page

@@ -238,3 +238,23 @@ def test_edge_cases_of_the_period(client, team, make_user):
     assert [row[0] for row in book["空部门"].iter_rows(min_row=4, values_only=True)] == ["Total"]
     quiet = client.get("/performance/?kind=month&on=2020-01-15").get_data(as_text=True)
     assert "—" in quiet and "0.00" in quiet
+
+
+def test_a_running_period_stops_today_and_says_so(client, team):
+    """This year's page: no week after this one, the last week and the period "to date"; a year
+    already ended is shown whole."""
+    today = company_today()
+    login_as(client, team["head"])
+    page = client.get(f"/performance/?kind=year&on={today.isoformat()}").get_data(as_text=True)
+    this_week = today - timedelta(days=today.weekday())
+    assert f"{this_week.isoformat()} – {today.isoformat()} (to date)" in page
+    assert (this_week + timedelta(days=7)).isoformat() not in page
+    assert f"{today.year}-01-01 to {today.isoformat()} (to date), compared with" in page and "This period, to date" in page
+    page = client.get(f"/performance/?kind=year&on={today.year - 1}-06-01").get_data(as_text=True)
+    assert f"{today.year - 1}-01-01 to {today.year - 1}-12-31, compared with" in page
+    assert "(to date)" not in page and "This period, to date" not in page
+    login_as(client, team["hr"])
+    page = client.get("/performance/sheet").get_data(as_text=True)
+    assert f"{today.replace(day=1).isoformat()} to {today.isoformat()} (to date)" in page
+    workbook = load_workbook(io.BytesIO(client.get("/performance/sheet.xlsx").data))
+    assert f"{today.replace(day=1).isoformat()} — {today.isoformat()} (to date)" in workbook.active["A1"].value

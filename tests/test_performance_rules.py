@@ -128,3 +128,38 @@ def test_weekly_activity_puts_moments_in_company_time_weeks(team):
     assert activity[(sales.id, date(2026, 11, 23))].new_customers == 1
     last = activity[(sales.id, date(2026, 11, 30))]
     assert dict(last.follow_ups) == {"visit": 1} and last.quotes == 1
+
+
+def test_collection_rate_is_collected_over_the_deal_amount():
+    from portal.rules.performance import collection_rate
+
+    assert collection_rate(D("565.00"), D("1130.00")) == D("50.0")
+    assert collection_rate(D("2000.00"), D("1000.00")) == D("200.0")  # payments of earlier deals count too
+    assert collection_rate(D("100.00"), D("0")) is None and Metrics().collection_rate is None
+    assert Metrics(collected=D("1"), deal_amount=D("3")).collection_rate == D("33.3")
+    assert total_of([Metrics(collected=D("100"), deal_amount=D("100")), Metrics(collected=D("0"), deal_amount=D("300"))]).collection_rate == D("25.0")
+
+
+def test_a_period_that_has_not_ended_stops_today():
+    from portal.rules.periods import months_of, up_to
+
+    today = date(2026, 12, 9)  # a Wednesday
+    assert up_to(NOVEMBER, today) == NOVEMBER and not up_to(NOVEMBER, today).to_date
+    running = up_to(month_period(today), today)
+    assert (running.start, running.end, running.to_date) == (date(2026, 12, 1), today, True)
+    last_day = up_to(month_period(date(2026, 12, 31)), date(2026, 12, 31))  # its last day has not ended either
+    assert last_day.end == date(2026, 12, 31) and last_day.to_date
+    not_begun = up_to(month_period(date(2027, 1, 5)), today)
+    assert not_begun.days == 0 and months_of(not_begun) == []
+    assert months_of(up_to(Period(date(2026, 1, 1), date(2026, 12, 31), "year"), date(2026, 3, 9))) == ["2026-01", "2026-02", "2026-03"]
+
+
+def test_weekly_activity_has_no_week_after_today(team):
+    from portal.rules.performance import weekly_activity
+
+    december = month_period(date(2026, 12, 1))
+    weeks, _activity = weekly_activity(december, [team["sales"].id], today=date(2026, 12, 9))
+    assert [(week.start, week.end, week.to_date) for week in weeks] == [
+        (date(2026, 11, 30), date(2026, 12, 6), False), (date(2026, 12, 7), date(2026, 12, 9), True)]
+    assert weekly_activity(month_period(date(2027, 1, 1)), [team["sales"].id], today=date(2026, 12, 9))[0] == []
+    assert len(weekly_activity(NOVEMBER, [team["sales"].id], today=date(2026, 12, 9))[0]) == 6  # a past month is whole

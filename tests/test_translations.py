@@ -7,15 +7,18 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "portal/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            # The same English word with two meanings (a lost order, a lost customer) has a context.
+            "pgettext": ((1, "c"), 2), "_lp": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 
 
-def _source_messages() -> set[str]:
+def _source_messages() -> set[tuple[str | None, str]]:
+    """(context, message id) of every string of the interface."""
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT / "portal"), METHODS, keywords=KEYWORDS
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 
@@ -23,14 +26,15 @@ def test_every_interface_string_is_translated_to_chinese():
     with CATALOG.open("rb") as handle:
         catalog = read_po(handle)
     translated = {
-        (message.id if isinstance(message.id, str) else message.id[0])
+        (message.context, message.id if isinstance(message.id, str) else message.id[0])
         for message in catalog
         if message.id and all(message.string if isinstance(message.string, tuple) else [message.string])
     }
     source = _source_messages()
-    assert "Log in" in source and "Customers" in source  # templates and Python both read
-    missing = sorted(source - translated)
-    assert missing == [], "untranslated: " + "; ".join(missing[:20])
+    assert (None, "Log in") in source and (None, "Customers") in source  # templates and Python both read
+    assert ("customer stage", "Lost") in source  # and the strings with a context
+    missing = sorted(source - translated, key=lambda item: (item[0] or "", item[1]))
+    assert missing == [], "untranslated: " + "; ".join(f"{context + ': ' if context else ''}{message}" for context, message in missing[:20])
 
 
 def test_catalog_placeholders_match():

@@ -3,6 +3,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, and_, event, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,7 +27,8 @@ STAGE_LABELS = {
     Stage.POTENTIAL.value: _l("Potential"),
     Stage.INTENDED.value: _l("Intended"),
     Stage.SIGNED.value: _l("Signed"),
-    Stage.LOST.value: _l("Lost"),
+    # 流失: a customer lost, not an order lost (丢单), which is the plain "Lost".
+    Stage.LOST.value: _lp("customer stage", "Lost"),
 }
 
 

@@ -104,7 +104,7 @@ def allocate(instalments, received: Decimal, today: date) -> list[Allocation]:
 
 
 def collected_share(total: Decimal, received: Decimal) -> Decimal | None:
-    """回款 %: received ÷ total × 100, to one decimal; None for a contract with no amount."""
+    """回款率 of a contract: received ÷ total × 100, to one decimal; None for a contract with no amount."""
     total = Decimal(total)
     if total <= 0:
         return None

@@ -40,6 +40,13 @@ def ratio_of_amounts(part: Decimal, whole: Decimal) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
+def collection_rate(collected: Decimal, deal_amount: Decimal) -> Decimal | None:
+    """回款率 = collected (回款额, payments received in the period) ÷ deal amount (成交额, contracts
+    signed in the period) × 100, one decimal; None (shown "—") without a deal. Payments of earlier
+    deals count too, so a month that collects more than it signs is over 100 %."""
+    return ratio_of_amounts(collected, deal_amount)
+
+
 @dataclass
 class Metrics:
     """One salesperson's (or a sum of several's) figures for a period."""
@@ -71,6 +78,11 @@ class Metrics:
     def lost_rate(self) -> Decimal | None:
         """丢单率 = lost ÷ (won + lost) among quotes decided in the period."""
         return rate(self.lost, self.won + self.lost)
+
+    @property
+    def collection_rate(self) -> Decimal | None:
+        """回款率: see ``collection_rate``."""
+        return collection_rate(self.collected, self.deal_amount)
 
     @property
     def average_deal(self) -> Decimal | None:
@@ -263,16 +275,17 @@ class WeekActivity:
     quotes: int = 0
 
 
-def weekly_activity(period: Period, user_ids: list[int], max_weeks: int = 13) -> tuple[list[Period], dict]:
-    """The weeks (Monday–Sunday) the period touches, at most the last ``max_weeks``, and for each
-    (user id, week start) its ``WeekActivity``. Three statements: follow-ups and registrations are
-    read as moments and put in the company-time week they fall in; quotes by their date (issued =
-    left draft, newest revision)."""
-    from portal.rules.periods import week_period
+def weekly_activity(period: Period, user_ids: list[int], today: date | None = None, max_weeks: int = 13) -> tuple[list[Period], dict]:
+    """The weeks (Monday–Sunday) the period touches up to ``today``, at most the last ``max_weeks``
+    (this week ends today, ``to_date``), and for each (user id, week start) its ``WeekActivity``.
+    Three statements: follow-ups and registrations are read as moments and put in the company-time
+    week they fall in; quotes by their date (issued = left draft, newest revision)."""
+    from portal.rules.periods import up_to, week_period
 
-    weeks, day = [], week_period(period.end)
-    while day.end >= period.start and len(weeks) < max_weeks:
-        weeks.insert(0, day)
+    last = period.end if today is None else min(period.end, today)
+    weeks, day = [], week_period(last)
+    while last >= period.start and day.end >= period.start and len(weeks) < max_weeks:
+        weeks.insert(0, day if today is None else up_to(day, today))
         day = week_period(day.start - timedelta(days=1))
     activity: dict = defaultdict(WeekActivity)
     if not user_ids or not weeks:

@@ -15,6 +15,8 @@ class Period:
     start: date
     end: date  # included
     kind: str = "custom"
+    # Cut at today by ``up_to``: the period has not ended, its figures are "to date" (至今).
+    to_date: bool = False
 
     @property
     def days(self) -> int:
@@ -32,6 +34,15 @@ class Period:
         if self.kind == "year":
             return year_period(self.start.year - 1)
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1), "custom")
+
+
+def up_to(period: Period, today: date) -> Period:
+    """The days of ``period`` that have come: a period that has not ended (today is in it, its last
+    day too) ends today and is ``to_date``; one that has ended is whole; one that has not begun is
+    empty (it ends the day before it starts)."""
+    if period.end < today:
+        return period
+    return Period(period.start, max(today, period.start - timedelta(days=1)), period.kind, to_date=True)
 
 
 def week_period(day: date) -> Period:
@@ -60,7 +71,7 @@ def year_period(year: int) -> Period:
 def months_of(period: Period) -> list[str]:
     """The ``YYYY-MM`` keys of every month the period touches, in order."""
     keys, day = [], period.start.replace(day=1)
-    while day <= period.end:
+    while day <= period.end and period.start <= period.end:
         keys.append(day.strftime("%Y-%m"))
         day = (day + timedelta(days=32)).replace(day=1)
     return keys

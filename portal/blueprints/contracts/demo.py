@@ -27,8 +27,9 @@ def seed_contracts(accounts: dict) -> None:
     costs = dict(db.session.execute(select(Product.id, Product.unit_cost)).all())
     sequences: dict[int, int] = {}
     won = db.session.scalars(select(Quote).where(Quote.status == "won").order_by(Quote.decided_on, Quote.id)).all()
+    this_week = today - timedelta(days=min(today.weekday(), today.day - 1))
     for quote in won:
-        if rng.random() < 0.15:
+        if rng.random() < 0.15 and quote.decided_on < this_week:
             continue  # won, contract not entered yet
         signed_on = min(quote.decided_on + timedelta(days=rng.randint(0, 5)), today)
         year = signed_on.year
@@ -55,16 +56,15 @@ def seed_contracts(accounts: dict) -> None:
         plan = [(signed_on + timedelta(days=3), deposit), (signed_on + timedelta(days=40), contract.amount_gross - deposit)]
         for position, (due_on, amount) in enumerate(plan, start=1):
             db.session.add(Instalment(contract_id=contract.id, position=position, due_on=due_on, amount=amount))
-        age = (today - signed_on).days
-        # Older contracts are mostly paid; some stay overdue, recent ones have the deposit or nothing.
-        roll = rng.random()
-        received_parts = []
-        if age > 45 and roll < 0.7:
-            received_parts = plan
-        elif age > 5 and roll < 0.85:
-            received_parts = plan[:1]
-        for due_on, amount in received_parts:
-            day = min(due_on + timedelta(days=rng.randint(-2, 6)), today)
+        # Most instalments are paid a few days either side of their date; some stay overdue, and the
+        # ones falling due these days are still open.
+        for position, (due_on, amount) in enumerate(plan, start=1):
+            day = due_on + timedelta(days=rng.randint(-2, 6))
+            paid = rng.random() < (0.88 if position == 1 else 0.8)
+            if signed_on >= this_week and position == 1:
+                day, paid = signed_on, True  # a deal of this week brought its deposit on the day it was signed
+            if day > today or not paid:
+                break
             db.session.add(Payment(contract_id=contract.id, customer_id=contract.customer_id, owner_id=contract.owner_id,
                                    department_id=contract.department_id, received_on=max(day, signed_on), amount=amount,
                                    method=rng.choice(METHODS)))

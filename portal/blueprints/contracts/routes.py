@@ -120,7 +120,7 @@ CONTRACT_COLUMNS = [
     Column(_l("Amount"), lambda row: row.amount_gross, MONEY_FORMAT, width=16),
     Column(_l("Received"), lambda row: row.amount_received, MONEY_FORMAT, width=16),
     Column(_l("Outstanding"), lambda row: row.outstanding, MONEY_FORMAT, width=16),
-    Column(_l("Collected"), _share, "0.0%"),
+    Column(_l("Collection rate"), _share, "0.0%"),
 ]
 
 

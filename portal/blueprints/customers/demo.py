@@ -1,11 +1,11 @@
 """Demo customers for ``flask --app portal seed-demo``."""
 from datetime import date, timedelta
 
-from portal.rules.followups import company_today
+from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Contact, Customer, LookupKind, LookupValue, Stage
 from portal.rules.customers import refresh_keys
-from portal.rules.followups import ensure_default_grade_policies, next_follow_up_for_grade
+from portal.rules.followups import company_today, ensure_default_grade_policies, next_follow_up_for_grade
 from portal.seed import register_demo_seeder
 
 CUSTOMER_TYPES = ["超市", "批发市场", "餐饮", "学校食堂", "企业食堂", "生鲜电商"]
@@ -112,5 +112,8 @@ def seed_customers(accounts: dict) -> None:
                 )
             )
         refresh_keys(customer)
+        # Two in three were registered before the demo's history starts; the others one by one
+        # over the year, the newest this week.
+        customer.created_at = utcnow() - timedelta(days=420 + index if index % 3 else 2 + index * 13 % 380)
         db.session.add(customer)
     db.session.flush()

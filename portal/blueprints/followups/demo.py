@@ -14,6 +14,7 @@ from portal.rules.followups import (
     birthday_key,
     company_today,
     ensure_default_grade_policies,
+    local_date,
     local_to_utc,
     next_follow_up_for_grade,
     refresh_schedule,
@@ -56,7 +57,8 @@ def _next_date(index: int, last: bool, customer: Customer, happened_on: date, to
 
 @register_demo_seeder("followups", after=("customers",))
 def seed_follow_ups(accounts) -> None:
-    """Grade policies, two to four follow-ups per demo customer, and a few birthdays this week."""
+    """Grade policies, a year of monthly follow-ups and two to four recent ones per demo customer, and a
+    few birthdays this week."""
     ensure_default_grade_policies()
     today = company_today()
     customers = db.session.scalars(
@@ -67,6 +69,18 @@ def seed_follow_ups(accounts) -> None:
     ).all()
     for index, customer in enumerate(customers):
         contacts = [contact for contact in customer.contacts if contact.archived_at is None]
+        # A year of history: about one contact a month since the customer was registered.
+        registered = local_date(customer.created_at)
+        for month in range(12, 0, -1):
+            happened_on = today - timedelta(days=30 * month + 20 + index % 7)
+            if happened_on <= registered:
+                continue
+            kind, summary, outcome, next_step = DEMO_FOLLOW_UPS[(index + month) % len(DEMO_FOLLOW_UPS)]
+            db.session.add(FollowUp(
+                customer=customer, user_id=customer.owner_id, contact=contacts[month % len(contacts)] if contacts else None,
+                kind=kind.value, happened_at=_local_moment(happened_on, 9 + (index + month) % 8), summary=summary,
+                outcome=outcome, next_step=next_step, next_follow_up_on=happened_on + timedelta(days=30),
+            ))
         count = 2 + index % 3
         # Overdue customers were last contacted before their missed date.
         shift = 14 if index % 5 == 1 else 0

@@ -4,7 +4,7 @@ churn warnings."""
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.blueprints.grading.compute import run_churn, run_grading
 from portal.company_settings import get_setting, set_setting
@@ -20,7 +20,7 @@ from portal.seed import register_demo_seeder
 # buyer whose second year fell (fall rule), a big-volume thin-margin buyer, a small high-margin one.
 HISTORIES = [
     ([400, 340, 280, 220, 160], 40, "SG-004"),
-    ([700, 640, 580, 300], 120, "SG-002"),
+    ([700, 640, 580, 300], 600, "SG-002"),
     ([90, 60, 30], 900, "SC-001"),
     ([45], 8, "LL-001"),
 ]
@@ -31,9 +31,16 @@ def seed_grading(accounts: dict) -> None:
     today = company_today()
     prefix = get_setting("contracts.prefix")
     products = {product.code: product for product in db.session.scalars(select(Product))}
-    signed = db.session.scalars(select(Customer).where(Customer.stage == Stage.SIGNED.value).order_by(Customer.id)).all()
+    # The customers that bought least in the last year get the histories, so their own contracts do
+    # not hide the signs (the quiet buyer and the fall come first).
+    year_ago = today - timedelta(days=365)
+    bought = dict(db.session.execute(
+        select(Contract.customer_id, func.sum(Contract.amount_gross)).where(Contract.signed_on > year_ago).group_by(Contract.customer_id)
+    ).all())
+    signed = sorted(db.session.scalars(select(Customer).where(Customer.stage == Stage.SIGNED.value).order_by(Customer.id)),
+                    key=lambda customer: (bought.get(customer.id, 0), customer.id))
     counters = {counter.year: counter for counter in db.session.scalars(select(ContractCounter))}
-    for customer, (days, quantity, code) in zip(signed[-len(HISTORIES):], HISTORIES):
+    for customer, (days, quantity, code) in zip(signed, HISTORIES):
         product = products[code]
         for days_ago in days:
             signed_on = today - timedelta(days=days_ago)
@@ -54,7 +61,7 @@ def seed_grading(accounts: dict) -> None:
                                         spec=product.spec, unit=product.unit, quantity=Decimal(quantity),
                                         unit_price=product.list_price, amount=amount, unit_cost=product.unit_cost))
     # One of them has not been followed up for three months (the quiet rule).
-    quiet = signed[-2]
+    quiet = signed[2]
     quiet.last_follow_up_at = utcnow() - timedelta(days=90)
     db.session.flush()
     # Fruit earns tens of yuan a unit, not thousands: the demo company grades margin at ¥50 a unit.

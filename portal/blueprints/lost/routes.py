@@ -71,7 +71,7 @@ def analysis():
         )
         for dimension in ("reason", "competitor", "salesperson", "product")
     }
-    month_keys = figures.months_of(period)
+    month_keys = figures.months_of(filters.shown)  # no month after this one
     by_month_reason = figures.lost_by_month_and_reason(period, department)
     reasons = {bucket.key: bucket.label for bucket in tables["reason"]}
     charts["month"] = stacked_columns(

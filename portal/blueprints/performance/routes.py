@@ -54,9 +54,10 @@ def _departments(department_id: int | None = None) -> list[Department]:
     return list(db.session.scalars(stmt.order_by(Department.name)))
 
 
-def _trend_charts(user_ids: list[int], period) -> dict:
-    """Deal amount and close rate over the 12 months ending with the period's last month."""
-    months, day = [], period.end.replace(day=1)
+def _trend_charts(user_ids: list[int], period, today) -> dict:
+    """Deal amount and close rate over the 12 months ending with the period's last month, or this
+    month when the period goes on after today."""
+    months, day = [], min(period.end, today).replace(day=1)
     for _month in range(12):
         months.insert(0, month_period(day))
         day = (day - timedelta(days=1)).replace(day=1)
@@ -99,11 +100,11 @@ def index():
             members = by_department.get(department.id, [])
             department_rows.append((department, total_of(current[i] for i in members), total_of(before[i] for i in members)))
         department_rows.sort(key=lambda row: -row[1].deal_amount)
-    weeks, activity = weekly_activity(period, ids) if view != "company" else ([], {})
+    weeks, activity = weekly_activity(period, ids, filters.today) if view != "company" else ([], {})
     return render_template(
         "performance/index.html", filters=filters, weeks=weeks, activity=activity, departments=departments, view=view, rows=rows,
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
-        period=period, previous=previous, charts=_trend_charts(ids, period), kind_labels=FOLLOW_UP_KIND_LABELS,
+        period=period, previous=previous, charts=_trend_charts(ids, period, filters.today), kind_labels=FOLLOW_UP_KIND_LABELS,
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
         # Other areas' figures for the same period (the complaints summary for heads and the administrator).
         panels=panels_for("performance", SimpleNamespace(period=period, department_id=filters.department), current_user),
@@ -223,5 +224,6 @@ def sheet_export():
         abort(404)
     period = filters.period
     tables = sheet_tables(period, filters.department)
-    data = sheet_workbook(get_setting("company.name") or _("Sales performance"), period, tables)
+    shown = filters.shown if filters.shown.end >= period.start else period
+    data = sheet_workbook(get_setting("company.name") or _("Sales performance"), shown, tables)
     return xlsx_file_response(data, f'{_("Performance sheet")} {period.start.isoformat()}_{period.end.isoformat()}.xlsx')

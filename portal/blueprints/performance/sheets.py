@@ -43,6 +43,7 @@ def columns() -> list[tuple[str, callable, str | None, float]]:
         (_("Deal amount"), lambda m: m.deal_amount, MONEY, 16),
         (_("Average deal"), lambda m: m.average_deal, MONEY, 14),
         (_("Collected"), lambda m: m.collected, MONEY, 16),
+        (_("Collection rate"), lambda m: percent(m.collection_rate), PERCENT, 10),
         (_("Days to first deal"), lambda m: m.days_to_first_deal, DAYS, 10),
         (_("Target"), lambda m: m.target, MONEY, 16),
         (_("Attainment"), lambda m: percent(m.attainment), PERCENT, 10),
@@ -98,11 +99,14 @@ def _write(sheet, title: str, first_header: str, rows, total) -> None:
 
 
 def sheet_workbook(company: str, period, tables) -> bytes:
-    """The workbook of ``tables`` ([(department, [(person, metrics)], totals)]) for ``period``."""
+    """The workbook of ``tables`` ([(department, [(person, metrics)], totals)]) for ``period`` (the
+    days shown: a running period ends today and its title says "to date")."""
     workbook = Workbook()
     summary = workbook.active
     summary.title = _("Summary")[:31]
     span = f"{period.start.isoformat()} — {period.end.isoformat()}"
+    if period.to_date:  # cut at today by ``up_to``: the period has not ended
+        span = f"{span} {_('(to date)')}"
     _write(summary, f"{company} · {_('Performance sheet')} · {span}", _("Department"),
            [(department.name, totals) for department, _rows, totals in tables], total_of(t for _d, _r, t in tables))
     used = {summary.title}

@@ -36,6 +36,8 @@ def quote_pdf(quote, lines, company: dict, capitals: str) -> bytes:
     pdf.paragraph(f'{_("Payment terms")}：{quote.payment_terms or "—"}')
     if quote.notes:
         pdf.paragraph(f'{_("Notes")}：{quote.notes}')
+    if company["tax_number"]:
+        pdf.paragraph(f'{_("Tax number")}：{company["tax_number"]}')
     if company["bank"]:
         pdf.paragraph(f'{_("Bank and account")}：{company["bank"]}')
     pdf.gap(10)
