@@ -1,6 +1,8 @@
 """The lost-order analysis, its drill-down and export, recording without a quote, and the head's
 review, through the routes."""
 import io
+import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +19,11 @@ from test_lost_orders_rules import data  # noqa: F401  (the fixed data set)
 NOVEMBER = {"kind": "month", "on": "2026-11-15"}
 
 
+def chart_data(page: str) -> list[dict]:
+    """The data of every chart of a page, in page order (what static/charts.js draws)."""
+    return [json.loads(text) for text in re.findall(r'<script type="application/json" class="chart-data">(.*?)</script>', page, re.S)]
+
+
 def _query(**args):
     return "&".join(f"{key}={value}" for key, value in {**NOVEMBER, **args}.items())
 
@@ -27,8 +34,19 @@ def test_a_head_sees_the_departments_figures_and_charts(client, data):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "66.7 %" in page and "1,743.00" in page and "19.0 %" in page
-    assert page.count("<svg") >= 5 and "丙客户" not in page
-    assert "dimension=reason" in page  # bars and cells drill down
+    assert "丙客户" not in page
+    charts = chart_data(page)
+    assert len(charts) == 7
+    by_reason = charts[2]
+    # Bars read top-down, largest first, and each drills down to its lost orders like the table's cell.
+    assert by_reason["horizontal"] and by_reason["series"][0]["unit"] == "money"
+    assert by_reason["series"][0]["values"][-1] == 1630.0
+    assert all("dimension=reason" in link for link in by_reason["links"])
+    assert f"key={data['reasons']['价格']}" in by_reason["links"][-1]
+    rate = charts[1]
+    assert rate["max"] == 100 and rate["series"][0]["unit"] == "percent" and 66.7 in rate["series"][0]["values"]
+    month = charts[0]
+    assert month["categories"] == ["2026-11"] and all(one["stack"] == "total" for one in month["series"])
 
 
 def test_a_head_cannot_look_at_another_department(client, data):

@@ -234,7 +234,11 @@
     clearTimeout(pending);
     pending = setTimeout(resizeAll, 150);
   });
-  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("beforeprint", function () {
+    // A chart's figures folded under it print with it.
+    Array.prototype.forEach.call(document.querySelectorAll("details.chart-figures"), function (details) { details.open = true; });
+    resizeAll();
+  });
   window.addEventListener("afterprint", resizeAll);
   document.addEventListener("htmx:afterSettle", function (event) { drawAll(event.target); });
   if (document.readyState === "loading") {
