@@ -297,10 +297,10 @@ def _summary_charts(current, period) -> dict:
         return url_for("complaints.index", **{"from": max(period.start, month.start).isoformat(), "to": min(period.end, month.end).isoformat()})
 
     by_month = stacked_columns([(month, month_link(month)) for month in months],
-                               [(_("Received"), [current.by_month[month] for month in months])])
+                               [(_("Complaints and suggestions received"), [current.by_month[month] for month in months])])
     by_category = bar_chart(
         [(name, count, url_for("complaints.index", category=categories.get(name), **{"from": period.start.isoformat(), "to": period.end.isoformat()}))
          for name, count in sorted(current.by_category.items(), key=lambda item: (-item[1], item[0]))],
-        _("Received"), unit="count",
+        _("Complaints and suggestions received"), unit="count",
     )
     return {"month": by_month, "category": by_category, "category_ids": categories}
