@@ -1,8 +1,6 @@
 """The lost-order analysis, its drill-down and export, recording without a quote, and the head's
 review, through the routes."""
 import io
-import json
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -10,18 +8,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from conftest import login_as
+from conftest import chart_data, login_as
 from customer_factories import new_customer
 from portal.extensions import db
 from portal.models import LostOrder
 from test_lost_orders_rules import data  # noqa: F401  (the fixed data set)
 
 NOVEMBER = {"kind": "month", "on": "2026-11-15"}
-
-
-def chart_data(page: str) -> list[dict]:
-    """The data of every chart of a page, in page order (what static/charts.js draws)."""
-    return [json.loads(text) for text in re.findall(r'<script type="application/json" class="chart-data">(.*?)</script>', page, re.S)]
 
 
 def _query(**args):
@@ -47,6 +40,11 @@ def test_a_head_sees_the_departments_figures_and_charts(client, data):
     assert rate["max"] == 100 and rate["series"][0]["unit"] == "percent" and 66.7 in rate["series"][0]["values"]
     month = charts[0]
     assert month["categories"] == ["2026-11"] and all(one["stack"] == "total" for one in month["series"])
+    # Our price against the competitor's: 佳沛, 2 orders where both are known, 1,630.00 against 1,400.00.
+    prices = charts[6]
+    assert prices["categories"] == ["佳沛"] and [one["values"] for one in prices["series"]] == [[1630.0], [1400.0]]
+    assert f"dimension=competitor&amp;key={data['jiapei'].id}" in page and f"key={data['jiapei'].id}" in prices["links"][0]
+    assert "19.0 %" in page
 
 
 def test_a_head_cannot_look_at_another_department(client, data):
