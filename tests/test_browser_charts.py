@@ -59,7 +59,8 @@ def _open(browser, base_url, user, path, width):  # noqa: F811
     page.on("pageerror", lambda error: problems.append(str(error)))
     _log_in(page, base_url, user)
     page.goto(f"{base_url}{path}")
-    page.wait_for_function("document.querySelectorAll('figure.chart').length > 0 && "
+    # A function, not an expression: the page's CSP refuses eval of a string.
+    page.wait_for_function("() => document.querySelectorAll('figure.chart').length > 0 && "
                            "document.querySelectorAll('figure.chart .chart-canvas[data-drawn] svg').length"
                            " === document.querySelectorAll('figure.chart').length", timeout=20_000)
     return context, page, problems
@@ -130,4 +131,19 @@ def test_on_a_touch_screen_the_first_tap_shows_the_value_and_the_second_opens_th
     page.touchscreen.tap(x, y)
     page.wait_for_url("**/lost/orders?**dimension=reason**", timeout=10_000)
     assert problems == []
+    context.close()
+
+
+def test_charts_swapped_in_by_htmx_are_drawn_and_the_old_ones_let_go(served_portal, browser):  # noqa: F811
+    base_url = served_portal["url"]
+    context, page, problems = _open(browser, base_url, "admin", "/lost/analysis?kind=year", 1366)
+    count = page.locator("figure.chart").count()
+    page.evaluate("htmx.ajax('GET', '/lost/analysis?kind=quarter', {target: '#main', select: '#main', swap: 'outerHTML'})")
+    page.wait_for_function("() => document.querySelectorAll('figure.chart .chart-canvas[data-drawn] svg').length === "
+                           f"document.querySelectorAll('figure.chart').length && !!document.querySelector('select[name=kind] option[value=quarter][selected]')",
+                           timeout=20_000)
+    assert page.locator("figure.chart .chart-canvas[data-drawn] svg").count() == page.locator("figure.chart").count() > 0
+    # Every drawn chart is alive; none of the page before is kept.
+    assert page.evaluate("Array.from(document.querySelectorAll('figure.chart .chart-canvas')).every((c) => !!echarts.getInstanceByDom(c))")
+    assert count > 0 and problems == []
     context.close()
