@@ -1,91 +1,84 @@
-"""Charts drawn on the server as SVG: no script, so they pass the CSP, print, and work on a phone.
+"""Chart data for the pages' charts: plain dictionaries that ``templates/_charts.html`` writes as
+JSON beside the table they are drawn from, and ``static/charts.js`` draws with Apache ECharts.
 
-Each function turns figures into shapes (plain numbers); ``templates/_charts.html`` draws them.
-Every bar can carry a link, so a chart drills down like its table. Used by the lost-order
-analysis and the performance pages.
+A chart is a list of categories (months, reasons, ranks…) and one or more series of values per
+category. Each category, may carry the URL of the list behind it, so a click on a bar
+or a point drills down like the table's link. Values are numbers (a Decimal becomes a float for the
+drawing only; the table keeps the exact figure) or None for "nothing to show" (a gap in a line).
+
+``unit`` says how the script formats a value in the tooltip and on the axis: ``money`` (¥1,234.00),
+``percent`` (12.5 %) or ``count``.
 """
-from dataclasses import dataclass
 from decimal import Decimal
 
-PALETTE = ("#c0392b", "#2e86c1", "#27ae60", "#d68910", "#8e44ad", "#16a085", "#7f8c8d", "#d35400", "#2c3e50", "#b7950b")
-WIDTH = 640
+UNITS = ("money", "percent", "count")
 
 
-@dataclass
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    value_text: str
-    href: str | None = None
-    colour: str = PALETTE[1]
+def _number(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
-def _number(value) -> float:
-    return float(value) if value is not None else 0.0
+def series(name, values, unit: str = "count", kind: str = "bar", stack: str | None = None, axis: int = 0,
+           dashed: bool = False) -> dict:
+    """One series: ``values`` per category; ``axis`` 1 puts it on a second value axis (a percentage
+    beside amounts); ``dashed`` draws a line dashed (a target)."""
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}")
+    data = {"name": str(name), "kind": kind, "unit": unit, "axis": axis, "values": [_number(value) for value in values]}
+    if stack:
+        data["stack"] = stack
+    if dashed:
+        data["dashed"] = True
+    return data
 
 
-def bar_chart(items, value_text=str, row_height: int = 26, label_width: int = 170) -> dict:
-    """Horizontal bars: ``items`` are (label, value, href); the longest bar fills the width."""
+def chart(categories, all_series, links=None, horizontal: bool = False, maximum=None, lines=None, marks=None) -> dict:
+    """A chart: ``categories`` (labels), ``all_series`` (from ``series``), ``links`` per category,
+    ``maximum`` of the first value axis (100 for a rate), ``lines``: horizontal reference lines as
+    (value, label, axis), ``marks``: vertical markers at a category as (category, label)."""
+    categories = [str(label) for label in categories]
+    for one in all_series:
+        if len(one["values"]) != len(categories):
+            raise ValueError("a series needs one value per category")
+    data = {"categories": categories, "series": list(all_series), "horizontal": horizontal}
+    if links is not None:
+        data["links"] = list(links)
+    if maximum is not None:
+        data["max"] = _number(maximum)
+    if lines:
+        data["lines"] = [{"value": _number(value), "label": str(label), "axis": axis} for value, label, axis in lines]
+    if marks:
+        data["marks"] = [{"category": str(category), "label": str(label)} for category, label in marks]
+    return data
+
+
+def bar_chart(items, name, unit: str = "money") -> dict:
+    """Horizontal bars, largest first as given: ``items`` are (label, value, href)."""
     items = list(items)
-    largest = max((_number(value) for _label, value, _href in items), default=0) or 1
-    room = WIDTH - label_width - 90
-    bars = [
-        Bar(label_width, index * row_height + 4, max(room * _number(value) / largest, 1 if value else 0), row_height - 8,
-            str(label), value_text(value), href)
-        for index, (label, value, href) in enumerate(items)
-    ]
-    return {"width": WIDTH, "height": len(items) * row_height + 8, "bars": bars, "label_width": label_width}
+    # ECharts draws the first category at the bottom of a horizontal chart: reverse so the list reads top-down.
+    items.reverse()
+    return chart([label for label, _value, _href in items], [series(name, [value for _label, value, _href in items], unit)],
+                 links=[href for _label, _value, href in items], horizontal=True)
 
 
-def stacked_columns(columns, series, height: int = 220) -> dict:
-    """Vertical stacked columns: ``columns`` are (label, href or None); ``series`` are
-    (name, values per column). Returns the bars and a legend of (name, colour)."""
+def stacked_columns(columns, all_series, unit: str = "count") -> dict:
+    """Vertical columns stacked by series: ``columns`` are (label, href), ``all_series`` (name, values per column)."""
     columns = list(columns)
-    totals = [sum(_number(values[index]) for _name, values in series) for index in range(len(columns))]
-    largest = max(totals, default=0) or 1
-    plot_height = height - 40
-    step = (WIDTH - 60) / max(len(columns), 1)
-    bars, legend = [], []
-    for colour_index, (name, values) in enumerate(series):
-        legend.append((name, PALETTE[colour_index % len(PALETTE)]))
-    for index, (label, href) in enumerate(columns):
-        base = plot_height + 10
-        for colour_index, (name, values) in enumerate(series):
-            value = _number(values[index])
-            if not value:
-                continue
-            bar_height = plot_height * value / largest
-            base -= bar_height
-            bars.append(Bar(40 + index * step + step * 0.15, base, step * 0.7, bar_height, str(name), f"{label} · {name}: {values[index]}",
-                            href, PALETTE[colour_index % len(PALETTE)]))
-    labels = [(40 + index * step + step / 2, str(label)) for index, (label, _href) in enumerate(columns)]
-    return {"width": WIDTH, "height": height, "bars": bars, "labels": labels, "legend": legend, "largest": largest,
-            "axis_y": plot_height + 10}
+    return chart([label for label, _href in columns],
+                 [series(name, values, unit, stack="total") for name, values in all_series],
+                 links=[href for _label, href in columns])
 
 
-def line_chart(points, height: int = 200, maximum: float | None = None, value_text=str) -> dict:
-    """A line through ``points`` (label, value or None); a None leaves a gap (nothing decided)."""
+def line_chart(points, name, unit: str = "percent", maximum=None, target=None) -> dict:
+    """A line through ``points`` (label, value or None, href or None); a None leaves a gap.
+    ``target``: (name, values per point) drawn as a dashed line (a monthly target)."""
     points = list(points)
-    values = [_number(value) for _label, value in points if value is not None]
-    top = maximum or max(values, default=0) or 1
-    plot_height = height - 40
-    step = (WIDTH - 60) / max(len(points) - 1, 1)
-    segments, current, markers = [], [], []
-    for index, (label, value) in enumerate(points):
-        x = 40 + index * step
-        if value is None:
-            if current:
-                segments.append(current)
-            current = []
-            continue
-        y = 10 + plot_height - plot_height * _number(value) / top
-        current.append(f"{x:.1f},{y:.1f}")
-        markers.append((x, y, f"{label}: {value_text(value)}"))
-    if current:
-        segments.append(current)
-    labels = [(40 + index * step, str(label)) for index, (label, _value) in enumerate(points)]
-    return {"width": WIDTH, "height": height, "segments": [" ".join(segment) for segment in segments], "markers": markers,
-            "labels": labels, "top": value_text(Decimal(str(top)).quantize(Decimal("0.1"))), "axis_y": plot_height + 10}
+    all_series = [series(name, [value for _label, value, _href in points], unit, kind="line")]
+    if target is not None:
+        all_series.append(series(target[0], target[1], unit, kind="line", dashed=True))
+    return chart([label for label, _value, _href in points], all_series, links=[href for _label, _value, href in points],
+                 maximum=maximum)

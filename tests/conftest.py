@@ -4,7 +4,9 @@ The suite runs on SQLite by default and on PostgreSQL when PORTAL_TEST_DATABASE_
 The schema is built by the Alembic migrations, so every run checks them too.
 """
 import itertools
+import json
 import os
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -141,6 +143,11 @@ def world(make_department, make_user):
         outsider=make_user("sales", department_b),
         outsider_head=make_user("head", department_b),
     )
+
+
+def chart_data(page: str) -> list[dict]:
+    """The data of every chart of a page, in page order (what static/charts.js draws)."""
+    return [json.loads(text) for text in re.findall(r'<script type="application/json" class="chart-data">(.*?)</script>', page, re.S)]
 
 
 def login_as(client, user: User) -> None:

@@ -176,26 +176,6 @@ def test_a_quote_with_two_lines_is_sent_and_lost_to_a_competitor_on_price(served
     page.close()
 
 
-def test_a_head_opens_the_lost_order_analysis_and_drills_down_from_a_bar(served_portal, browser):
-    base_url = served_portal["url"]
-    page = browser.new_page()
-    problems = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    _log_in(page, base_url, "zhang.wei")
-    page.goto(f"{base_url}/lost/analysis?kind=year")
-    assert page.locator("h1").inner_text() == "丢单分析"
-    bars = page.locator("svg.chart a rect")
-    assert bars.count() > 0 and bars.first.bounding_box()["width"] > 0  # drawn, not just present
-    reason = page.locator("svg.chart").first.locator("a").first
-    reason.click()
-    page.wait_for_url(f"{base_url}/lost/orders?**")
-    assert "dimension=month" in page.url or "dimension=reason" in page.url
-    assert page.locator("table tbody tr").count() > 0
-    assert problems == []
-    page.close()
-
-
 def test_a_won_quote_becomes_a_contract_with_a_plan_a_payment_and_a_delivery(served_portal, browser):
     """A salesperson wins a quote, creates the contract from it, plans two instalments, records the
     first payment and plans a delivery, then opens its delivery note."""

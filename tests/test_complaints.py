@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from complaints_factories import category_ids, make_complaint
-from conftest import login_as
+from conftest import chart_data, login_as
 from customer_factories import new_customer
 from followups_factories import make_team
 from portal.database import utcnow
@@ -158,6 +158,13 @@ def test_the_summary_for_a_head(client, team, customer):
     page = client.get("/complaints/summary?kind=custom&start=2024-01-01&end=2030-12-31").get_data(as_text=True)
     for text in ("2.0", "50.0 %", "5.00", "产品质量"):
         assert text in page, text
+    by_category, by_month = chart_data(page)
+    assert by_category["categories"] == ["产品质量"] and by_category["series"][0]["values"] == [2]
+    category = db.session.scalar(select(Complaint.category_id).where(Complaint.id == closed.id))
+    assert by_category["links"] == [f"/complaints/?category={category}&from=2024-01-01&to=2030-12-31"]
+    assert sum(by_month["series"][0]["values"]) == 2 and all("/complaints/?from=" in link for link in by_month["links"])
+    listed = client.get(by_category["links"][0]).get_data(as_text=True)
+    assert customer.name in listed and "外部门客户" not in listed
     assert client.get(f"/complaints/summary?department={team['veg'].id}").status_code == 404
 
 

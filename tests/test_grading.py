@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from conftest import login_as
+from conftest import chart_data, login_as
 from contracts_factories import make_contract
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -58,6 +58,16 @@ def test_the_command_and_the_page_agree_and_the_change_is_in_the_history(app, cl
     login_as(client, team["admin"])
     page = client.get("/grading/").get_data(as_text=True)
     assert "80.0 %" in page and "3 customers" in page
+    # The Pareto chart: a bar of revenue per customer, the cumulative share, the 80 % line, the A/B boundary.
+    [pareto] = chart_data(page)
+    assert pareto["categories"] == ["1", "2", "3"]
+    assert [one["values"] for one in pareto["series"]] == [[8000.0, 1000.0, 1000.0], [80.0, 90.0, 100.0]]
+    assert [(one["kind"], one["unit"], one["axis"]) for one in pareto["series"]] == [("bar", "money", 0), ("line", "percent", 1)]
+    assert pareto["lines"] == [{"value": 80.0, "label": "80 %", "axis": 1}]
+    assert pareto["marks"] == [{"category": "2", "label": "A | B"}]
+    assert pareto["links"][0] == "/grading/customers?grade=AA&after=0" and "grade=BB&after=1" in pareto["links"][1]
+    assert "The first customer graded B by volume is number 2." in page
+    assert "中客户" in client.get(pareto["links"][1]).get_data(as_text=True)
     drill = client.get("/grading/customers?grade=BB").get_data(as_text=True)
     assert "中客户" in drill and "小客户" in drill and "大客户" not in drill
     assert "大客户" in client.get("/customers/?value=AA").get_data(as_text=True)

@@ -126,6 +126,14 @@ def test_price_gap_is_the_average_of_relative_differences(data):
     assert (gap.compared, gap.average_percent) == (2, Decimal("19.0"))
 
 
+def test_price_gap_by_competitor_sums_both_prices_where_both_are_known(data):
+    """佳沛: 1,130 + 500 of ours against 1,000 + 400 of theirs; Q3 (no price known) is left out."""
+    rows = figures.price_gap_by_competitor(NOVEMBER, data["fruit"])
+    assert [(r.label, r.compared, r.ours, r.theirs, r.average_percent) for r in rows] == [
+        ("佳沛", 2, Decimal("1630.00"), Decimal("1400.00"), Decimal("19.0"))]
+    assert figures.price_gap_by_competitor(month_period(date(2020, 1, 1)), data["fruit"]) == []
+
+
 def test_drill_down_conditions_add_up_to_the_figures(data):
     from sqlalchemy import func, select
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from conftest import login_as
+from conftest import chart_data, login_as
 from contracts_factories import make_contract
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -53,6 +53,22 @@ def test_a_salesperson_sees_only_their_own_figures(client, team, sales_data):
     assert "50.0 %" in page and "33.9 %" in page  # close rate; 3,390 of the 10,000 target
     assert "陈静" not in page and "赵敏" not in page and "2,260.00" not in page
     assert client.get(f"/performance/?department={team['veg'].id}").status_code == 200  # ignored for a salesperson
+
+
+def test_the_twelve_month_trends_carry_the_target_and_drill_down(client, team, sales_data):
+    login_as(client, team["sales"])
+    first = sales_data["first"]
+    amount, close_rate = chart_data(client.get("/performance/").get_data(as_text=True))
+    assert len(amount["categories"]) == 12 and amount["categories"][-1] == first.strftime("%Y-%m")
+    deal, target = amount["series"]
+    assert (deal["kind"], deal["unit"], deal["values"][-1]) == ("bar", "money", 3390.0)
+    assert (target["kind"], target["dashed"], target["values"][-1], target["values"][-2]) == ("line", True, 10000.0, 0.0)
+    assert close_rate["max"] == 100 and close_rate["series"][0]["values"][-1] == 50.0
+    assert close_rate["series"][0]["values"][0] is None  # nothing decided: a gap, not 0 %
+    # A month opens the salesperson's contracts and won quotes of that month, as the table's cells do.
+    assert amount["links"][-1] == f"/contracts/?from={first}&to={(first + timedelta(days=32)).replace(day=1) - timedelta(days=1)}&owner={team['sales'].id}"
+    assert "3,390.00" in client.get(amount["links"][-1]).get_data(as_text=True)
+    assert f"decided_from={first}" in close_rate["links"][-1] and "status=won" in close_rate["links"][-1]
 
 
 def test_a_head_ranks_the_team_and_drills_down(client, team, sales_data):

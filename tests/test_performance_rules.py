@@ -10,7 +10,7 @@ from customer_factories import new_customer
 from followups_factories import make_team
 from portal.extensions import db
 from portal.models import FollowUp, SalesTarget
-from portal.rules.performance import Metrics, month_share, rate, salesperson_metrics, total_of, utc_bounds
+from portal.rules.performance import Metrics, month_share, monthly_targets, rate, salesperson_metrics, total_of, utc_bounds
 from portal.rules.periods import Period, month_period, week_period
 from quotes_factories import make_quote
 
@@ -50,6 +50,21 @@ def test_month_share_spreads_a_target_over_the_days_in_the_period():
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     """A moment given in company time (UTC+8), as UTC."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc) - timedelta(hours=8)
+
+
+def test_monthly_targets_add_up_the_people_and_skip_archived_ones(team):
+    sales, colleague, outsider = team["sales"], team["colleague"], team["outsider"]
+    db.session.add_all([
+        SalesTarget(user_id=sales.id, year=2026, month=11, amount=D("10000")),
+        SalesTarget(user_id=colleague.id, year=2026, month=11, amount=D("2500.50")),
+        SalesTarget(user_id=outsider.id, year=2026, month=11, amount=D("99999")),
+        SalesTarget(user_id=sales.id, year=2027, month=1, amount=D("7000")),
+        SalesTarget(user_id=sales.id, year=2026, month=12, amount=D("5000"), archived_at=datetime(2026, 11, 1, tzinfo=timezone.utc)),
+    ])
+    db.session.commit()
+    months = [month_period(date(2026, 11, 1)), month_period(date(2026, 12, 1)), month_period(date(2027, 1, 1))]
+    assert monthly_targets(months, [sales.id, colleague.id]) == [D("12500.50"), D("0"), D("7000")]
+    assert monthly_targets(months, []) == [D("0")] * 3
 
 
 def test_metrics_of_a_salesperson_over_a_fixed_month(team):

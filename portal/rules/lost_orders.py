@@ -208,6 +208,37 @@ def price_gap(period: Period, department_id: int | None) -> PriceGap:
 
 
 @dataclass
+class CompetitorPrices:
+    key: int
+    label: str
+    compared: int
+    ours: Decimal
+    theirs: Decimal
+    average_percent: Decimal | None
+
+
+def price_gap_by_competitor(period: Period, department_id: int | None) -> list[CompetitorPrices]:
+    """Per competitor, over the lost orders where both prices are known (as in ``price_gap``):
+    compared = their number, ours = Σ our amounts, theirs = Σ the competitor's prices, and the
+    average of (ours − theirs) ÷ theirs × 100 per order. Most orders compared first."""
+    known = (*lost_conditions(period, department_id), LostOrder.competitor_price > 0, LostOrder.amount > 0)
+    gap = (LostOrder.amount - LostOrder.competitor_price) * 100 / LostOrder.competitor_price
+    rows = db.session.execute(
+        select(Competitor.id, Competitor.name, func.count(), func.sum(LostOrder.amount), func.sum(LostOrder.competitor_price),
+               func.avg(gap))
+        .join(Competitor, Competitor.id == LostOrder.competitor_id)
+        .where(*known)
+        .group_by(Competitor.id, Competitor.name)
+    ).all()
+    prices = [
+        CompetitorPrices(key, name, count, Decimal(ours), Decimal(theirs),
+                         Decimal(str(average)).quantize(Decimal("0.1")) if average is not None else None)
+        for key, name, count, ours, theirs, average in rows
+    ]
+    return sorted(prices, key=lambda row: (-row.compared, row.label))
+
+
+@dataclass
 class Totals:
     count: int
     amount: Decimal

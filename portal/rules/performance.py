@@ -234,6 +234,21 @@ def _month_in(months):
     return or_(*[and_(SalesTarget.year == year, SalesTarget.month.in_([m for y, m in months if y == year])) for year in years])
 
 
+def monthly_targets(months: list[Period], user_ids: list[int]) -> list[Decimal]:
+    """For each month: Σ the monthly targets (业绩目标) of ``user_ids``; 0 where none is set."""
+    if not months or not user_ids:
+        return [ZERO for _month in months]
+    keys = [(month.start.year, month.start.month) for month in months]
+    totals = defaultdict(lambda: ZERO)
+    for year, month, amount in db.session.execute(
+        select(SalesTarget.year, SalesTarget.month, func.sum(SalesTarget.amount))
+        .where(SalesTarget.user_id.in_(user_ids), SalesTarget.archived_at.is_(None), _month_in(keys))
+        .group_by(SalesTarget.year, SalesTarget.month)
+    ):
+        totals[(year, month)] = Decimal(amount)
+    return [totals[key] for key in keys]
+
+
 def monthly_trend(months: list[Period], user_ids: list[int]) -> list[tuple[Period, Decimal, Decimal | None]]:
     """For each month: (month, deal amount, close rate) of ``user_ids`` together — two statements
     grouped by month for the whole range."""

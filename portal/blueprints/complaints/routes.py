@@ -1,5 +1,7 @@
 """Complaint views: the list (mine, the department's, all) and its export, intake, one complaint with
 its steps, reassignment, and the summary for heads and the administrator."""
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,6 +13,7 @@ from portal.blueprints.complaints import bp
 from portal.blueprints.complaints.forms import ComplaintForm, ReassignForm, StepForm
 from portal.blueprints.complaints.queries import ComplaintFilters, list_complaints, summary_rows
 from portal.company_settings import get_setting
+from portal.charts import bar_chart, stacked_columns
 from portal.database import utcnow
 from portal.exporting import DATETIME_FORMAT, Column, keyset_rows, xlsx_response
 from portal.extensions import db
@@ -18,7 +21,7 @@ from portal.forms import arg_int
 from portal.lookups import ensure_default_entries, lookup_entries
 from portal.models import (
     COMPLAINT_CATEGORY, COMPLAINT_CHANNEL_LABELS, COMPLAINT_KIND_LABELS, COMPLAINT_STATUS_LABELS, SEVERITY_LABELS,
-    Complaint, ComplaintStep, Contract, Customer, Department, Role, User,
+    Complaint, ComplaintStep, Contract, Customer, Department, LookupValue, Role, User,
 )
 from portal.periods import period_filters_for
 from portal.rendering import render_page_or_fragment, wants_fragment
@@ -26,6 +29,7 @@ from portal.rules.complaints import (
     CLOSED, IN_PROGRESS, NEW, NEXT_STATUS, RESOLVED, can_move, is_overdue, response_deadline, step_problem, summarise,
 )
 from portal.rules.followups import company_today, local_date, local_to_utc, wall_clock
+from portal.rules.periods import month_period
 from portal.submissions import exactly_once
 
 COMPLAINT_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
@@ -278,4 +282,28 @@ def summary():
     before = summarise(summary_rows(current_user, previous.start, previous.end, filters.department), now, month_of)
     return render_template("complaints/summary.html", filters=filters, departments=departments, period=period,
                            previous=previous, current=current, before=before, status_labels=COMPLAINT_STATUS_LABELS,
-                           statuses=(NEW, IN_PROGRESS, RESOLVED, CLOSED))
+                           statuses=(NEW, IN_PROGRESS, RESOLVED, CLOSED), charts=_summary_charts(current, period))
+
+
+def _summary_charts(current, period) -> dict:
+    """The period's complaints by month and by category; a click opens the complaints behind it."""
+    categories = {}
+    for entry_id, name, archived_at in db.session.execute(
+        select(LookupValue.id, LookupValue.name, LookupValue.archived_at).where(LookupValue.kind == COMPLAINT_CATEGORY)
+        .order_by(LookupValue.archived_at.is_(None), LookupValue.id)
+    ):
+        categories[name] = entry_id  # a live entry wins over an archived one of the same name
+    months = sorted(current.by_month)
+
+    def month_link(key: str) -> str:
+        month = month_period(date.fromisoformat(f"{key}-01"))
+        return url_for("complaints.index", **{"from": max(period.start, month.start).isoformat(), "to": min(period.end, month.end).isoformat()})
+
+    by_month = stacked_columns([(month, month_link(month)) for month in months],
+                               [(_("Complaints and suggestions received"), [current.by_month[month] for month in months])])
+    by_category = bar_chart(
+        [(name, count, url_for("complaints.index", category=categories.get(name), **{"from": period.start.isoformat(), "to": period.end.isoformat()}))
+         for name, count in sorted(current.by_category.items(), key=lambda item: (-item[1], item[0]))],
+        _("Complaints and suggestions received"), unit="count",
+    )
+    return {"month": by_month, "category": by_category, "category_ids": categories}

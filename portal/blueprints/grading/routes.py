@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 from portal.access import get_scoped_or_404, roles_required, scope_clause
 from portal.blueprints.grading import bp
 from portal.blueprints.grading.compute import last_purchase, latest_run, run_churn, run_grading
-from portal.charts import line_chart
+from portal.charts import chart as chart_data, series
 from portal.company_settings import get_setting
 from portal.extensions import db
 from portal.forms import ConfirmForm, arg_int
@@ -38,6 +38,38 @@ def _value_scope(run_id: int) -> list:
     return conditions
 
 
+def pareto_points(run) -> tuple[list, int | None]:
+    """The Pareto curve over the whole company (the ranking is the company's), sampled to a readable
+    size: (rank, revenue, cumulative share, grade) rows, and the rank of the first customer graded B
+    by volume (the A/B boundary, always among the rows), None when every customer is A."""
+    boundary = db.session.scalar(select(func.min(CustomerValue.rank)).where(CustomerValue.run_id == run.id,
+                                                                             CustomerValue.grade.like("B%")))
+    step = max(run.customers // PARETO_POINTS, 1)
+    sampled = (CustomerValue.rank % step == 0) | (CustomerValue.rank == 1)
+    if boundary is not None:
+        sampled = sampled | CustomerValue.rank.in_([boundary - 1, boundary])
+    points = db.session.execute(
+        select(CustomerValue.rank, CustomerValue.revenue, CustomerValue.cumulative_share, CustomerValue.grade)
+        .where(CustomerValue.run_id == run.id, sampled).order_by(CustomerValue.rank)
+    ).all()
+    return points, boundary
+
+
+def pareto_chart(points, boundary: int | None, volume_share) -> dict:
+    """Bars of each sampled customer's revenue, the cumulative share of revenue as a line on a
+    percentage axis, the volume line (80 %) across it and the A/B boundary marked; a click opens
+    the grade's customers from that rank on."""
+    return chart_data(
+        [str(rank) for rank, _revenue, _share, _grade in points],
+        [series(_("Revenue"), [revenue for _rank, revenue, _share, _grade in points], "money"),
+         series(_("Cumulative share of revenue"), [(share * 100).quantize(Decimal("0.1")) for _rank, _revenue, share, _grade in points],
+                "percent", kind="line", axis=1)],
+        links=[url_for("grading.customers", grade=grade, after=rank - 1) for rank, _revenue, _share, grade in points],
+        lines=[(volume_share, f"{Decimal(volume_share).normalize():f} %", 1)],
+        marks=[(str(boundary), _("A | B"))] if boundary is not None else None,
+    )
+
+
 @bp.route("/grading/")
 @roles_required(*ANALYSTS)
 def index():
@@ -55,17 +87,11 @@ def index():
         grades[grade] = {"count": count, "revenue": Decimal(revenue), "profit": Decimal(profit)}
     revenue_total = sum((g["revenue"] for g in grades.values()), Decimal("0"))
     profit_total = sum((g["profit"] for g in grades.values()), Decimal("0"))
-    # The curve over the whole company (the ranking is the company's), sampled to a readable size.
-    step = max(run.customers // PARETO_POINTS, 1)
-    points = db.session.execute(
-        select(CustomerValue.rank, CustomerValue.cumulative_share)
-        .where(CustomerValue.run_id == run.id, (CustomerValue.rank % step == 0) | (CustomerValue.rank == 1))
-        .order_by(CustomerValue.rank)
-    ).all()
-    chart = line_chart([(f"{rank}", (share * 100).quantize(Decimal("0.1"))) for rank, share in points], maximum=100,
-                       value_text=lambda value: f"{value} %")
+    points, boundary = pareto_points(run)
+    chart = pareto_chart(points, boundary, run.volume_share)
     return render_template(
         "grading/index.html", run=run, grades=grades, revenue_total=revenue_total, profit_total=profit_total, chart=chart,
+        points=points, boundary=boundary,
         policies={grade: get_setting(f"grading.policy_{grade}") for grade in VALUE_GRADES}, confirm=ConfirmForm(),
         line=run.volume_share,
     )

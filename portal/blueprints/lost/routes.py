@@ -13,14 +13,14 @@ from portal.access import get_scoped_or_404, roles_required, scope_clause
 from portal.blueprints.lost import bp
 from portal.blueprints.lost.forms import AnalysisFilters, CustomerLossForm, LostRecordForm, ReviewForm
 from portal.blueprints.quotes.queries import active_competitors, competitor_for, search_products
-from portal.charts import bar_chart, line_chart, stacked_columns
+from portal.charts import bar_chart, chart, line_chart, series, stacked_columns
 from portal.database import utcnow
 from portal.exporting import DATE_FORMAT, MONEY_FORMAT, Column, write_sheets_response
 from portal.extensions import db
 from portal.forms import bounded_int
 from portal.lookups import ensure_default_entries
 from portal.models import LOST_REASON, Customer, CustomerLoss, Department, LostOrder, Quote, Role, Stage
-from portal.rendering import form_status, money
+from portal.rendering import form_status
 from portal.periods import period_filters_for
 from portal.rules import lost_orders as figures
 from portal.rules.followups import company_today
@@ -67,7 +67,7 @@ def analysis():
     charts = {
         dimension: bar_chart(
             [(bucket.label or "—", bucket.amount, drill(dimension, bucket.key)) for bucket in tables[dimension][:12]],
-            value_text=money,
+            _("Amount lost"),
         )
         for dimension in ("reason", "competitor", "salesperson", "product")
     }
@@ -80,8 +80,15 @@ def analysis():
     )
     monthly_rates = {rate.key: rate for rate in figures.lost_rate(period, department, by="month")}
     charts["rate"] = line_chart(
-        [(month, monthly_rates[month].rate if month in monthly_rates else None) for month in month_keys],
-        maximum=100, value_text=lambda value: f"{value} %",
+        [(month, monthly_rates[month].rate if month in monthly_rates else None, drill("month", month)) for month in month_keys],
+        _("Lost-order rate"), maximum=100,
+    )
+    prices = figures.price_gap_by_competitor(period, department)
+    charts["prices"] = chart(
+        [row.label for row in prices],
+        [series(_("Our price"), [row.ours for row in prices], "money"),
+         series(_("Competitor's price"), [row.theirs for row in prices], "money")],
+        links=[drill("competitor", row.key) for row in prices],
     )
     previous = period.previous()
     return render_template(
@@ -98,6 +105,7 @@ def analysis():
         monthly_rates=[monthly_rates.get(month) or figures.Rate(month, month, 0, 0) for month in month_keys],
         competitor_shares=figures.competitor_share(period, department),
         gap=figures.price_gap(period, department),
+        prices=prices,
         dimension_labels=DIMENSION_LABELS,
         drill=drill,
         rate_text=_rate_text,

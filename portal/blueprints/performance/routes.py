@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.access import login_required, roles_required
 from portal.blueprints.performance import bp
 from portal.blueprints.performance.sheets import sheet_workbook
-from portal.charts import line_chart
+from portal.charts import chart, line_chart, series
 from portal.company_settings import get_setting
 from portal.exporting import xlsx_file_response
 from portal.database import utcnow
@@ -22,9 +22,8 @@ from portal.forms import ConfirmForm, int_or_none, parse_decimal
 from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, User
 from portal.panels import panels_for
 from portal.periods import period_filters_for
-from portal.rendering import money
 from portal.rules.followups import company_today
-from portal.rules.performance import Metrics, monthly_trend, salesperson_metrics, total_of, weekly_activity
+from portal.rules.performance import Metrics, monthly_targets, monthly_trend, salesperson_metrics, total_of, weekly_activity
 from portal.rules.periods import ALL_PERIOD_KINDS, month_period
 
 SHEET_ROLES = (Role.HR.value, Role.HEAD.value, Role.ADMIN.value)
@@ -54,20 +53,33 @@ def _departments(department_id: int | None = None) -> list[Department]:
     return list(db.session.scalars(stmt.order_by(Department.name)))
 
 
-def _trend_charts(user_ids: list[int], period, today) -> dict:
-    """Deal amount and close rate over the 12 months ending with the period's last month, or this
-    month when the period goes on after today."""
+def _trend_charts(user_ids: list[int], period, today, links: bool, owner: int | None) -> dict:
+    """Deal amount against the target and the close rate over the 12 months ending with the period's
+    last month, or this month when the period goes on after today; a month opens its contracts and its
+    decided quotes (not for HR)."""
     months, day = [], min(period.end, today).replace(day=1)
     for _month in range(12):
         months.insert(0, month_period(day))
         day = (day - timedelta(days=1)).replace(day=1)
     trend = monthly_trend(months, user_ids)
-    labels = [month.start.strftime("%y-%m") for month, _amount, _rate in trend]
+    targets = monthly_targets(months, user_ids)
+    labels = [month.start.strftime("%Y-%m") for month, _amount, _rate in trend]
+    owner_args = {"owner": owner} if owner else {}
+    contracts = [url_for("contracts.index", **{"from": month.start.isoformat(), "to": month.end.isoformat()}, **owner_args)
+                 for month in months] if links else None
+    quotes = [url_for("quotes.index", status="won", decided_from=month.start.isoformat(), decided_to=month.end.isoformat(),
+                      **owner_args) for month in months] if links else None
+    rows = [SimpleNamespace(label=label, month=month, amount=amount, target=target, close_rate=rate,
+                            contracts=contracts[index] if links else None, quotes=quotes[index] if links else None)
+            for index, (label, (month, amount, rate), target) in enumerate(zip(labels, trend, targets))]
+    amount_series = [series(_("Deal amount"), [row.amount for row in rows], "money")]
+    if any(targets):
+        amount_series.append(series(_("Target"), targets, "money", kind="line", dashed=True))
     return {
-        "amount": line_chart(list(zip(labels, [amount for _month, amount, _rate in trend])), value_text=money),
-        "close_rate": line_chart(list(zip(labels, [rate for _month, _amount, rate in trend])), maximum=100,
-                                 value_text=lambda value: f"{value} %"),
-        "rows": trend,
+        "amount": chart(labels, amount_series, links=contracts),
+        "close_rate": line_chart([(row.label, row.close_rate, row.quotes) for row in rows],
+                                 _("Close rate"), maximum=100),
+        "rows": rows,
     }
 
 
@@ -104,7 +116,9 @@ def index():
     return render_template(
         "performance/index.html", filters=filters, weeks=weeks, activity=activity, departments=departments, view=view, rows=rows,
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
-        period=period, previous=previous, charts=_trend_charts(ids, period, filters.today), kind_labels=FOLLOW_UP_KIND_LABELS,
+        period=period, previous=previous,
+        charts=_trend_charts(ids, period, filters.today, current_user.role != Role.HR, current_user.id if view == "mine" else None),
+        kind_labels=FOLLOW_UP_KIND_LABELS,
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
         # Other areas' figures for the same period (the complaints summary for heads and the administrator).
         panels=panels_for("performance", SimpleNamespace(period=period, department_id=filters.department), current_user),
