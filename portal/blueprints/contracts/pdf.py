@@ -69,7 +69,7 @@ def contract_pdf(contract, company: dict, lines, instalments, delivery_addresses
         pdf.paragraph(f'{_("Notes")}：{contract.notes}')
     if terms:
         pdf.gap(2)
-        pdf.paragraph(_("Terms and conditions"), size=11)
+        pdf.paragraph(_("Contract terms"), size=11)
         pdf.paragraph(terms, size=9)
     pdf.signatures(_("Supplier (seal)"), _("Buyer (seal)"))
     return pdf.document()
