@@ -6,7 +6,7 @@ HOST ?= 0.0.0.0
 PORT ?= 5000
 SIZE ?= large
 # Worker processes of `make run`: single-threaded processes measured fastest on SQLite, 2 to 6 alike;
-# four (two per core) leave one free while another streams a long export (README, Load).
+# four (two per core) leave one free while another streams a long export (bench/README.md, Latest figures).
 WORKERS ?= 4
 export FLASK_APP := portal
 

@@ -26,7 +26,7 @@ from bench.run import RESULTS, machine_line, prepare_database
 ROOT = Path(__file__).resolve().parent
 TEMPLATE = ROOT.parent / "deploy" / "nginx.conf.template"
 # Each app server: two processes of four threads, measured ahead of four single-threaded processes
-# on PostgreSQL (README, Operations), where a thread waiting on the database frees the interpreter.
+# on PostgreSQL (bench/README.md, Latest figures), where a thread waiting on the database frees the interpreter.
 APP_SERVER = "gunicorn:2x4"
 REDIS = os.environ.get("PORTAL_RATELIMIT_STORAGE", "redis://127.0.0.1:6379/0")
 

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent
 LOCUSTFILE = ROOT / "load" / "locustfile.py"
 BIN = Path(sys.executable).parent
 # What ``make run`` serves with (four single-threaded worker processes), chosen by ``--compare``
-# (README, Load, has the figures).
+# (bench/README.md, Latest figures, has the figures).
 DEFAULT_SERVER = "gunicorn:4x1"
 TARGETS = {"rps_at_50": 300.0, "p95_ms_at_50": 200.0}
 

@@ -55,6 +55,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from portal.history import readable_history
     from portal.labels import audit_action_label, record_type_label
     from portal.submissions import submission_key_field
+    from portal.letterhead import bilingual
+    from portal.printing import letterhead_lines
 
     app.jinja_env.globals.update(
         navigation_for=navigation_for,
@@ -63,6 +65,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         get_locale=get_locale,
         readable_history=readable_history,
         submission_key_field=submission_key_field,
+        bilingual=bilingual,
+        letterhead_lines=letterhead_lines,
     )
     from portal.rendering import day, minute, money, quantity
 

@@ -15,7 +15,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models.settings import CompanySetting
 
-KINDS = ("text", "textarea", "int", "decimal")
+# "image": an uploaded file (the company logo) whose stored name is the value; it has its own
+# upload form, so the settings form leaves it out.
+KINDS = ("text", "textarea", "int", "decimal", "image")
 
 
 @dataclass(frozen=True)
@@ -110,20 +112,22 @@ COMPANY = _l("Company")
 register_setting(SettingDefinition("company.name", _l("Company name"), default="", group=COMPANY))
 register_setting(SettingDefinition("company.address", _l("Company address"), default="", group=COMPANY, max_length=300))
 register_setting(SettingDefinition("company.phone", _l("Company phone"), default="", group=COMPANY, max_length=60))
+register_setting(SettingDefinition("company.tax_number", _l("Tax number"), default="", group=COMPANY, max_length=40))
 register_setting(
     SettingDefinition(
         "company.bank", _l("Bank and account"), kind="textarea", default="", group=COMPANY, max_length=500,
-        hint=_l("Printed on quotes and contracts: bank name, account name and number."),
+        hint=_l("Printed on quotes, contracts and delivery notes: bank name, account name and number."),
     )
 )
-register_setting(
-    SettingDefinition(
-        "company.tax_number", _l("Tax number"), default="", group=COMPANY, max_length=40,
-        hint=_l("The unified social credit code (统一社会信用代码) printed on quotes."),
-    )
-)
+register_setting(SettingDefinition("company.logo", _l("Logo"), kind="image", default="", group=COMPANY, max_length=80))
 
 
 def company_details() -> dict:
-    """The company's name, address, phone, tax number and bank, as printed on quotes and delivery notes."""
-    return {key: get_setting(f"company.{key}") for key in ("name", "address", "phone", "tax_number", "bank")}
+    """The company's letterhead as printed on quotes, contracts and delivery notes: name, address,
+    phone, tax number, bank and the logo's stored file name ("" without a logo)."""
+    return {key: get_setting(f"company.{key}") for key in ("name", "address", "phone", "tax_number", "bank", "logo")}
+
+
+def form_settings() -> list[SettingDefinition]:
+    """The settings the settings form edits (every kind but uploaded images)."""
+    return [definition for definition in SETTINGS.values() if definition.kind != "image"]

@@ -1,4 +1,4 @@
-"""PDF documents (a quote, later a delivery note) whose Chinese text shows on any machine.
+"""PDF documents (a quote, a contract, a delivery note) whose Chinese text shows on any machine.
 
 fpdf2 writes the PDF; the fonts come with the portal (``portal/static/fonts``) and each document
 embeds only the subset of glyphs it uses: DejaVu Sans for Latin letters, digits and signs, Droid
@@ -9,11 +9,33 @@ import io
 from pathlib import Path
 
 from flask import send_file
+from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from portal.letterhead import bilingual, logo_path
+from portal.rendering import money, quantity
+
 FONTS = Path(__file__).resolve().parent / "static" / "fonts"
 LATIN, CJK = "latin", "cjk"
+
+
+LOGO_WIDTH, LOGO_HEIGHT = 36, 16
+
+
+def letterhead_lines(company: dict) -> list[str]:
+    """The letterhead's small print under the company name: address and phone, tax number, bank
+    and account (its lines joined), each line only when the settings hold something for it."""
+    lines = []
+    contact = [company.get("address") or "", company.get("phone") and f'{_("Tel.")} {company["phone"]}']
+    if any(contact):
+        lines.append(" · ".join(part for part in contact if part))
+    if company.get("tax_number"):
+        lines.append(f'{_("Tax number")}：{company["tax_number"]}')
+    if company.get("bank"):
+        bank = " ".join(part.strip() for part in company["bank"].splitlines() if part.strip())
+        lines.append(f'{_("Bank and account")}：{bank}')
+    return lines
 
 
 class PortalPdf(FPDF):
@@ -29,6 +51,47 @@ class PortalPdf(FPDF):
         self.set_title(title)
         self.add_page()
         self.set_font(LATIN, size=10)
+
+    def letterhead(self, company: dict, title: str) -> None:
+        """The company's letterhead (``company_details()``), the logo at the left, then the
+        document's title once; the same lines as the print views' ``letterhead`` macro."""
+        top = self.get_y()
+        logo = logo_path(company.get("logo"))
+        if logo is not None:
+            self.image(str(logo), x=self.l_margin, y=top, w=LOGO_WIDTH, h=LOGO_HEIGHT, keep_aspect_ratio=True)
+            # The text centres between the logo and an equal space at the right.
+            self.set_margins(self.l_margin + LOGO_WIDTH + 2, top, self.r_margin + LOGO_WIDTH + 2)
+            self.set_x(self.l_margin)
+        if company.get("name"):
+            self.centred(company["name"], size=15)
+        for line in letterhead_lines(company):
+            self.centred(line, size=9)
+        if logo is not None:
+            self.set_margins(self.l_margin - LOGO_WIDTH - 2, self.t_margin, self.r_margin - LOGO_WIDTH - 2)
+            self.set_y(max(self.get_y(), top + LOGO_HEIGHT))
+        self.gap(2)
+        self.centred(title, size=13)
+        self.gap(3)
+
+    def priced_lines(self, lines, record, capitals: str) -> None:
+        """A quote's or contract's lines, the totals of ``record`` (tax_rate, amount_net/_tax/_gross)
+        and the amount in Chinese capitals (大写), its label once in either language."""
+        rows = [["#", _("Item"), _("Model / specification"), _("Quantity"), _("Unit"), _("Unit price"),
+                 _("Discount") + " %", _("Amount")]]
+        for number, line in enumerate(lines, start=1):
+            rows.append([number, line.name, line.spec, quantity(line.quantity), line.unit, money(line.unit_price),
+                         quantity(line.discount_percent), money(line.amount)])
+        rows.append(["", _("Amount without tax"), "", "", "", "", "", money(record.amount_net)])
+        rows.append(["", _("Tax (%(rate)s %%)", rate=quantity(record.tax_rate)), "", "", "", "", "", money(record.amount_tax)])
+        rows.append(["", _("Amount with tax"), "", "", "", "", "", "¥" + money(record.amount_gross)])
+        self.grid(rows, widths=(8, 40, 38, 18, 12, 24, 16, 30))
+        self.paragraph(f'{bilingual(_("In words"), "大写")}：{capitals}', size=11)
+
+    def signatures(self, left: str, right: str) -> None:
+        """Two signature blocks side by side, under the headings given."""
+        self.gap(10)
+        blank = f'{_("Signature")}：\n\n{_("Date")}：'
+        self.grid([[left, right], [blank, blank]], widths=(93, 93))
 
     def centred(self, text: str, size: float = 10) -> None:
         self.set_font(LATIN, size=size)

@@ -75,6 +75,8 @@ RULES = [
     Rule("contracts.delivery_done", CUSTOMER_SCOPED, url_args=_delivery, method="POST", data={"delivered_on": TODAY}),
     Rule("contracts.delivery_note", CUSTOMER_SCOPED, url_args=_delivery),
     Rule("contracts.delivery_pdf", CUSTOMER_SCOPED, url_args=_delivery),
+    Rule("contracts.document", CUSTOMER_SCOPED, url_args=_contract),
+    Rule("contracts.document_pdf", CUSTOMER_SCOPED, url_args=_contract),
     Rule("contracts.scan_upload", CUSTOMER_SCOPED, url_args=_contract, method="POST"),
     # No scan uploaded: 404 for everyone, which the file tests in test_contracts.py go beyond.
     Rule("contracts.scan", {role: {"own": 404, "same_department": 404, "other_department": 404} for role in ("sales", "head", "hr", "admin")}, url_args=_contract),

@@ -16,6 +16,10 @@ register_setting(SettingDefinition("contracts.prefix", _l("Contract number prefi
 # Requests are capped at 32 MB (MAX_CONTENT_LENGTH), so the setting stays below that.
 register_setting(SettingDefinition("contracts.scan_max_mb", _l("Largest scanned contract (MB)"), kind="int", default=10,
                                    group=CONTRACTS, minimum=1, maximum=30))
+register_setting(SettingDefinition(
+    "contract.terms", _l("Contract terms"), kind="textarea", default="", group=CONTRACTS, max_length=6000,
+    hint=_l("Printed on every contract document under the lines and amounts: quality, acceptance, liability, disputes."),
+))
 
 # A merged customer's contracts, payments and deliveries move to the customer that stays.
 for _model in (Contract, Payment, Delivery):

@@ -17,7 +17,7 @@ from portal.blueprints.contracts import bp
 from portal.blueprints.contracts.forms import (
     CancelForm, ContractForm, DeliveredForm, PaymentForm, PlanForm, ScanForm, delivery_form_for,
 )
-from portal.blueprints.contracts.pdf import delivery_note_pdf
+from portal.blueprints.contracts.pdf import contact_line, contract_pdf, delivery_note_pdf
 from portal.blueprints.contracts.queries import (
     DELIVERY_KINDS, ContractFilters, RecordFilters, contract_deliveries, contract_payments, delivered_quantities,
     known_addresses, list_contracts, list_deliveries, list_payments, live_instalments, live_lines,
@@ -740,6 +740,42 @@ def delivery_pdf(contract_id: int, delivery_id: int):
     delivery = _delivery_or_404(contract, delivery_id)
     number = delivery_number(contract.number, delivery.sequence)
     return pdf_response(delivery_note_pdf(contract, delivery, number, company_details()), f"{number} {contract.customer.name}.pdf")
+
+
+# --- the contract document (销售合同) ------------------------------------------------------------
+
+
+def _document_context(contract: Contract) -> dict:
+    """What the printed contract shows: the letterhead, both parties, lines and totals with 大写,
+    the payment plan, where the goods go, and the terms from the settings."""
+    deliveries = contract_deliveries(contract.id)
+    addresses = list(dict.fromkeys(delivery.address for delivery in deliveries if delivery.address))
+    return {
+        "contract": contract,
+        "company": company_details(),
+        "lines": live_lines(contract.id),
+        "instalments": live_instalments(contract.id),
+        "delivery_addresses": addresses or ([contract.customer.address] if contract.customer.address else []),
+        "capitals": amount_in_chinese_capitals(contract.amount_gross),
+        "terms": get_setting("contract.terms"),
+        "buyer_contact": contact_line(contract.contact),
+    }
+
+
+@bp.route("/contracts/<int:contract_id>/document")
+@login_required
+def document(contract_id: int):
+    """The contract as a printable A4 document (销售合同), to whoever may see the contract."""
+    contract = _contract_or_404(contract_id)
+    return render_template("contracts/document.html", **_document_context(contract))
+
+
+@bp.route("/contracts/<int:contract_id>/document/pdf")
+@login_required
+def document_pdf(contract_id: int):
+    """The contract document as a PDF with its Chinese text embedded."""
+    contract = _contract_or_404(contract_id)
+    return pdf_response(contract_pdf(**_document_context(contract)), f"{contract.number} {contract.customer.name}.pdf")
 
 
 # --- the scanned contract -----------------------------------------------------------------------

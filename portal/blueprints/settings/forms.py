@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -88,3 +89,9 @@ def _setting_field(definition):
     if definition.kind == "textarea":
         return TextAreaField(label, validators=validators, filters=[_strip], description=description)
     return StringField(label, validators=validators, filters=[_strip], description=description)
+
+
+class LogoForm(FlaskForm):
+    """The company logo printed on the letterhead (PNG or JPEG, checked by content)."""
+
+    logo = FileField(_l("Logo (PNG or JPEG)"), validators=[FileRequired(message=_l("Choose a file to upload."))])
