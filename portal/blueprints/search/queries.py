@@ -62,7 +62,10 @@ def _numbered(model, user, wanted, limit: int, *extra) -> list:
     if wanted.year is not None:
         years = [wanted.year]
     else:
-        first, last = db.session.execute(select(func.min(model.year), func.max(model.year))).one()
+        # Two subqueries: each is one step at an end of the (year, sequence…) index.
+        first, last = db.session.execute(
+            select(select(func.min(model.year)).scalar_subquery(), select(func.max(model.year)).scalar_subquery())
+        ).one()
         if first is None:
             return []
         years = list(range(first, last + 1))
