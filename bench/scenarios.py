@@ -26,6 +26,7 @@ from portal.database import UTCDateTime
 LIMITS = {
     "fragment_ms": 100.0,
     "search_fragment_ms": 50.0,
+    "search_box_ms": 50.0,
     "page_ms": 200.0,
     "fragment_over_baseline": 2.0,
     "list_orm_over_sql": 1.3,
@@ -360,6 +361,9 @@ class Bench:
 
     def imports(self) -> None:
         _import_scenario(self)
+
+    def search(self) -> None:
+        _search_scenario(self)
 
     def customer_page(self) -> None:
         from flask import url_for
@@ -832,6 +836,35 @@ def _import_scenario(bench) -> None:
     assert leftover is None, "the import benchmark must leave the data as generated"
 
 
+def _search_scenario(bench) -> None:
+    """The header's search box as one types (the htmx fragment under the box) for the administrator,
+    who sees every record, and a salesperson: a contract by its sequence alone (each year probed),
+    a quote by its full number, four digits of a phone, a customer's name word and a miss."""
+    from flask import url_for
+
+    from portal.models import Contract, Quote
+
+    with bench.app.app_context():
+        session = bench.db.session
+        sales_id = bench.user("sales").id
+        quote_number = session.scalar(select(Quote.number).where(Quote.owner_id == sales_id).order_by(Quote.id.desc()).limit(1))
+        contract_sequence = session.scalar(select(Contract.sequence).where(Contract.owner_id == sales_id).order_by(Contract.id.desc()).limit(1))
+        session.remove()
+    queries = {
+        "contract_sequence": f"{contract_sequence or 4:04d}",
+        "quote_number": quote_number or "BJ2026-0004",
+        "phone_digits": "5678",
+        "name": bench.facts["search_term"],
+        "miss": "无此客户",
+    }
+    headers = {"HX-Request": "true", "HX-Target": "quicksearch-results"}
+    for role in ("admin", "sales"):
+        for variant, q in queries.items():
+            with bench.app.test_request_context():
+                url = url_for("search.index", q=q)
+            bench.request_figures(f"search.{role}.{variant}.fragment", role, url, headers, LIMITS["search_box_ms"])
+
+
 def _export_scenario(bench) -> None:
     """The administrator's export of every customer (the list's route, its keyset pages walked to
     the end) against a bare script reading the same rows with one query and writing them with
@@ -889,7 +922,7 @@ def _export_scenario(bench) -> None:
 
 
 SCENARIOS = ("customer_list", "customer_page", "my_day", "quotes", "lost_analysis", "contracts", "performance", "complaints",
-             "grading", "pool", "imports", "export")
+             "grading", "pool", "imports", "export", "search")
 
 
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None, only: list[str] | None = None) -> list[dict]:

@@ -45,7 +45,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     register_commands(app)
 
     from portal.security import add_security_headers, refuse_nul_bytes
-    from portal.navigation import navigation_for
+    from portal.navigation import navigation_for, navigation_menu
 
     app.before_request(refuse_nul_bytes)
     app.before_request(_require_first_administrator)
@@ -60,6 +60,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     app.jinja_env.globals.update(
         navigation_for=navigation_for,
+        navigation_menu=navigation_menu,
         audit_action_label=audit_action_label,
         record_type_label=record_type_label,
         get_locale=get_locale,

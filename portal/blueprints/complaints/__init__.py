@@ -7,7 +7,7 @@ from portal.blueprints.customers.operations import register_customer_reference
 from portal.company_settings import SettingDefinition, register_setting
 from portal.lookups import register_lookup_list
 from portal.models import COMPLAINT_CATEGORY, Complaint, Role
-from portal.navigation import NavItem, register_nav_item
+from portal.navigation import CUSTOMERS, NavItem, register_nav_item
 
 bp = Blueprint("complaints", __name__)
 
@@ -20,6 +20,6 @@ for _severity, _label, _hours in (("urgent", _l("Respond to an urgent complaint 
 register_lookup_list(COMPLAINT_CATEGORY, _l("Complaint categories"), defaults=("产品质量", "交期", "服务态度", "价格", "其他"))
 register_customer_reference(Complaint)
 register_nav_item(NavItem("complaints.index", _l("Complaints"), frozenset({Role.SALES, Role.HEAD, Role.ADMIN})),
-                  before="admin.users")
+                  group=CUSTOMERS)
 
 from portal.blueprints.complaints import demo, panels, reminders, routes  # noqa: E402,F401

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from portal.blueprints.customers.operations import register_customer_reference
 from portal.company_settings import SettingDefinition, register_setting
 from portal.models import Contract, Delivery, Payment, Role
-from portal.navigation import NavItem, register_nav_item
+from portal.navigation import SALES, NavItem, register_nav_item
 
 bp = Blueprint("contracts", __name__)
 
@@ -25,7 +25,9 @@ register_setting(SettingDefinition(
 for _model in (Contract, Payment, Delivery):
     register_customer_reference(_model)
 
-register_nav_item(NavItem("contracts.index", _l("Contracts"), frozenset({Role.SALES, Role.HEAD, Role.ADMIN})),
-                  before="admin.users")
+_CONTRACT_ROLES = frozenset({Role.SALES, Role.HEAD, Role.ADMIN})
+for _endpoint, _label in (("contracts.index", _l("Contracts")), ("contracts.payments", _l("Payments received")),
+                          ("contracts.deliveries", _l("Deliveries"))):
+    register_nav_item(NavItem(_endpoint, _label, _CONTRACT_ROLES), group=SALES, before="quotes.products")
 
 from portal.blueprints.contracts import demo, panels, reminders, routes  # noqa: E402,F401

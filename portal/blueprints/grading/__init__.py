@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.company_settings import SettingDefinition, register_setting
 from portal.models import Role
-from portal.navigation import NavItem, register_nav_item
+from portal.navigation import ANALYSIS, NavItem, register_nav_item
 
 bp = Blueprint("grading", __name__)
 
@@ -34,8 +34,8 @@ for _setting in (
 ):
     register_setting(_setting)
 
-register_nav_item(NavItem("grading.index", _l("Customer value"), frozenset({Role.HEAD, Role.ADMIN})), before="admin.users")
-register_nav_item(NavItem("grading.churn", _l("Churn warnings"), frozenset({Role.SALES, Role.HEAD, Role.ADMIN})), before="admin.users")
+register_nav_item(NavItem("grading.index", _l("Customer value"), frozenset({Role.HEAD, Role.ADMIN})), group=ANALYSIS)
+register_nav_item(NavItem("grading.churn", _l("Churn warnings"), frozenset({Role.SALES, Role.HEAD, Role.ADMIN})), group=ANALYSIS)
 
 
 @click.command("grade-customers")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.company_settings import SettingDefinition, register_setting
 from portal.models import Role
-from portal.navigation import NavItem, register_nav_item
+from portal.navigation import CUSTOMERS, NavItem, register_nav_item
 
 bp = Blueprint("pool", __name__)
 
@@ -19,7 +19,8 @@ for _setting in (
 ):
     register_setting(_setting)
 
-register_nav_item(NavItem("pool.index", _l("Customer pool"), frozenset({Role.SALES, Role.HEAD, Role.ADMIN})), before="admin.users")
+register_nav_item(NavItem("pool.index", _l("Customer pool"), frozenset({Role.SALES, Role.HEAD, Role.ADMIN})), group=CUSTOMERS,
+                  before="lost.customers")
 
 
 @click.command("recycle-customers")

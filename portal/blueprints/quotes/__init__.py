@@ -8,7 +8,7 @@ from portal.blueprints.customers.operations import register_customer_reference
 from portal.company_settings import SettingDefinition, register_setting
 from portal.lookups import register_lookup_list
 from portal.models import LOST_REASON, PRODUCT_CATEGORY, CustomerLoss, LostOrder, Quote, Role
-from portal.navigation import NavItem, register_nav_item
+from portal.navigation import ADMINISTRATION, SALES, NavItem, register_nav_item
 
 bp = Blueprint("quotes", __name__)
 
@@ -31,8 +31,9 @@ for _model in (Quote, LostOrder, CustomerLoss):
     register_customer_reference(_model)
 
 QUOTE_ROLES = frozenset({Role.SALES, Role.HEAD, Role.ADMIN})
-register_nav_item(NavItem("quotes.index", _l("Quotes"), QUOTE_ROLES), before="admin.users")
-register_nav_item(NavItem("quotes.products", _l("Products"), frozenset(Role)), before="admin.users")
-register_nav_item(NavItem("quotes.competitors", _l("Competitors"), frozenset({Role.ADMIN})), before="admin.users")
+register_nav_item(NavItem("quotes.index", _l("Quotes"), QUOTE_ROLES), group=SALES)
+register_nav_item(NavItem("quotes.products", _l("Products"), frozenset(Role)), group=SALES)
+register_nav_item(NavItem("quotes.competitors", _l("Competitors"), frozenset({Role.ADMIN})), group=ADMINISTRATION,
+                  before="admin.archived")
 
 from portal.blueprints.quotes import demo, panels, reminders, routes  # noqa: E402,F401
