@@ -26,6 +26,9 @@ from bench.loadtest import DEFAULT_SERVER, serving
 from bench.run import RESULTS, machine_line, prepare_database
 
 SECRET = "load-test-secret"  # what ``bench.loadtest.serving`` gives the server
+# Every request carries this browser name; the session holds the identifier Flask-Login derives
+# from it and the address, as after a real login (otherwise each answer would re-sign the session).
+USER_AGENT = "portal-capacity/1"
 ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
 # Ratio to the login page each kind should stay under (README, Capacity).
 TARGETS = {
@@ -61,12 +64,16 @@ def session_cookies(database_url: str, usernames: set[str]) -> dict[str, str]:
     """``Cookie`` header values of a logged-in session per username, signed with the server's key."""
     from sqlalchemy import select
 
+    from flask_login.utils import _create_identifier
+
     from portal import create_app
     from portal.extensions import db
     from portal.models import User
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET})
     cookies = {}
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}):
+        identifier = _create_identifier()
     with app.app_context():
         for username in usernames:
             user = db.session.scalar(select(User).where(User.username == username))
@@ -74,6 +81,7 @@ def session_cookies(database_url: str, usernames: set[str]) -> dict[str, str]:
             with client.session_transaction() as session:
                 session["_user_id"] = user.session_token
                 session["_fresh"] = True
+                session["_id"] = identifier
             cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
             cookies[username] = f"{cookie.key}={cookie.value}"
         db.engine.dispose()
@@ -107,7 +115,7 @@ def parse_wrk(output: str) -> dict:
 
 def run_wrk(url: str, headers: dict, connections: int, seconds: int, threads: int) -> dict:
     command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
-    for name, value in headers.items():
+    for name, value in {"User-Agent": USER_AGENT, **headers}.items():
         command += ["-H", f"{name}: {value}"]
     completed = subprocess.run(command + [url], capture_output=True, text=True, check=True)
     return parse_wrk(completed.stdout)
