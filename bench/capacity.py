@@ -17,6 +17,8 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -121,6 +123,22 @@ def run_wrk(url: str, headers: dict, connections: int, seconds: int, threads: in
     return parse_wrk(completed.stdout)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args, **_kwargs):
+        return None
+
+
+def check_answers(url: str, headers: dict) -> None:
+    """The request answers 200 itself (a redirect to the login page would measure the wrong page)."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        status = opener.open(urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers}), timeout=60).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    if status != 200:
+        raise SystemExit(f"{url} answered {status}, not 200: the session cookie is not accepted")
+
+
 def measure(base_url: str, database_url: str, facts: dict, connections: int, seconds: int, threads: int,
             only: set[str] | None = None) -> list[dict]:
     measured = [kind for kind in kinds(facts) if kind[0] == "login.page" or not only or kind[0] in only]
@@ -129,6 +147,7 @@ def measure(base_url: str, database_url: str, facts: dict, connections: int, sec
     for name, account, path, headers in measured:
         if account:
             headers = {**headers, "Cookie": cookies[account]}
+        check_answers(base_url + path, headers)
         # A short warm-up: each worker's first request of a kind pays for imports and compiled templates.
         run_wrk(base_url + path, headers, min(connections, 8), 2, threads)
         figures = run_wrk(base_url + path, headers, connections, seconds, threads)
