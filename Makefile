@@ -10,7 +10,7 @@ SIZE ?= large
 WORKERS ?= 4
 export FLASK_APP := portal
 
-.PHONY: run test install install-dev install-load translations browser bench loadtest loadtest-cluster nginx clean
+.PHONY: run test install install-dev install-load translations browser wrk bench loadtest capacity loadtest-cluster nginx clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,9 +56,22 @@ test: install-dev browser
 bench: install-dev
 	$(BIN)/python -m bench.run --size $(SIZE) $(if $(ONLY),--only $(ONLY))
 
-# Mixed load through the real server at 10, 50 and 200 users (bench/loadtest.py; figures in bench/results/).
-loadtest: install-load
-	$(BIN)/python -m bench.loadtest --size $(SIZE)
+# wrk (Debian's package) for the capacity run.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+# Mixed load through the real server at 10, 50 and 200 users with think time (bench/loadtest.py),
+# then each request kind alone with wrk (bench/capacity.py); figures in bench/results/.
+# STEP=START,STEP,MAX instead finds the largest user count served with p95 <= 300 ms and no errors.
+loadtest: install-load wrk
+	$(BIN)/python -m bench.loadtest --size $(SIZE) $(if $(STEP),--step $(STEP))
+	$(BIN)/python -m bench.capacity --size $(SIZE)
+
+# Each request kind alone with wrk against make run's server, as a ratio to the login page.
+capacity: install-load wrk
+	$(BIN)/python -m bench.capacity --size $(SIZE) $(if $(ONLY),--only $(ONLY))
 
 # nginx (Debian's package) for the scale-out run.
 nginx:

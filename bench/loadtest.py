@@ -8,10 +8,17 @@ in. Afterwards it checks that every write the load made is in the database exact
 server logged no "database is locked". Figures go to ``bench/results/load-<database>-<server>.json``.
 
 ``--compare`` runs the same load against several server configurations, to choose ``make run``'s.
+
+The mix runs with think time (``--think 5`` ± ``--jitter 2`` seconds between a user's requests, a
+person reading the page); ``--kind`` runs repeat one request back to back. ``--step START,STEP,MAX``
+raises the user count from START by STEP until a step misses p95 ≤ ``--p95-ms`` (300) or has an
+error, and reports the largest count that held. Every run records Locust's own CPU time and its
+share of the machine (Locust runs on the cores it measures).
 """
 import argparse
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -46,7 +53,12 @@ def main(argv=None) -> int:
     parser.add_argument("--url", default=None, help="drive an already running portal (e.g. nginx) instead of starting one")
     parser.add_argument("--kind", default=None,
                         help="only salespeople repeating one tagged task (e.g. list.fragment): what that request costs")
+    parser.add_argument("--think", type=float, default=5.0, help="seconds between a user's requests in the mix (--kind: none)")
+    parser.add_argument("--jitter", type=float, default=2.0, help="± seconds around --think")
+    parser.add_argument("--step", default=None, help="START,STEP,MAX: the largest user count that keeps p95 and no errors")
+    parser.add_argument("--p95-ms", type=float, default=300.0, help="the p95 a step must keep (--step)")
     args = parser.parse_args(argv)
+    think = (0.0, 0.0) if args.kind else (args.think, args.jitter)
 
     url, facts, _generated = prepare_database(args.size, args.database_url)
     database = make_url(url).get_backend_name()
@@ -58,16 +70,40 @@ def main(argv=None) -> int:
         servers = [args.server]
     ok = True
     for server in servers:
-        runs = []
+        runs, capacity = [], None
+
+        def run_at(base_url, count, server_log):
+            return drive(base_url, count, args.seconds, args.size, facts, url, server_log, kind=args.kind, think=think)
+
         if args.url:
-            runs = [drive(args.url, count, args.seconds, args.size, facts, url, server_log=None, kind=args.kind) for count in users]
+            runs, capacity = _runs(lambda count: run_at(args.url, count, None), users, args.step, args.p95_ms)
         else:
             with serving(server, url) as (base_url, server_log):
-                runs = [drive(base_url, count, args.seconds, args.size, facts, url, server_log, kind=args.kind) for count in users]
+                runs, capacity = _runs(lambda count: run_at(base_url, count, server_log), users, args.step, args.p95_ms)
         ok &= all(run["writes"]["exactly_once"] and not run["locked"] for run in runs)
-        label = ("url" if args.url else server.replace(":", "-")) + (f"-{args.kind}" if args.kind else "")
-        write_results(database, args.size, label, runs)
+        label = ("url" if args.url else server.replace(":", "-")) + (f"-{args.kind}" if args.kind else "") + ("-step" if args.step else "")
+        write_results(database, args.size, label, runs, think, capacity)
     return 0 if ok else 1
+
+
+def _runs(run_at, users: list[int], step: str | None, p95_ms: float) -> tuple[list[dict], dict | None]:
+    """The runs at each of ``users``; with ``step`` (START,STEP,MAX) the runs of the stepping search
+    and its answer: the largest user count whose mixed p95 ≤ ``p95_ms`` with no error."""
+    if not step:
+        return [run_at(count) for count in users], None
+    start, increment, maximum = (int(part) for part in step.split(","))
+    runs, served = [], None
+    for count in range(start, maximum + 1, increment):
+        run = run_at(count)
+        runs.append(run)
+        held = run["mixed"]["p95_ms"] <= p95_ms and not run["mixed"]["failures"] and not run["errors"] and run["logged_in"] == count
+        print(f"  step {count} users: {'held' if held else 'missed'} (p95 ≤ {p95_ms:g} ms, no errors)", flush=True)
+        if not held:
+            break
+        served = count
+    capacity = {"p95_ms": p95_ms, "largest_users_served": served, "steps": [run["users"] for run in runs]}
+    print(f"largest user count served with p95 ≤ {p95_ms:g} ms and no errors: {served}")
+    return runs, capacity
 
 
 # --- the server -----------------------------------------------------------------------------------
@@ -134,10 +170,12 @@ def _wait_until_up(base_url: str, process, seconds: float = 60) -> None:
 
 
 def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, database_url: str, server_log: Path | None,
-          kind: str | None = None, window_file: Path | None = None) -> dict:
+          kind: str | None = None, window_file: Path | None = None, think: tuple[float, float] = (0.0, 0.0)) -> dict:
     """Run Locust at ``users`` for ``seconds`` after logins; return its figures and the write check.
     With ``kind``, only salespeople run, repeating the task tagged ``kind``; ``window_file`` is
-    written when the measured window opens (every user logged in)."""
+    written when the measured window opens (every user logged in); ``think`` is (seconds, ±
+    seconds) between a user's requests. Locust's CPU time (user + system, its whole run with the
+    logins) is reported with its share of the machine's cores over the same wall time."""
     run_id = f"{int(time.time())}{users}"
     with tempfile.TemporaryDirectory(prefix="portal-load-") as folder:
         summary_file, markers_file = Path(folder) / "summary.json", Path(folder) / "markers.json"
@@ -151,6 +189,8 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
             "LOAD_SEARCH_TERM": facts["search_term"],
             "LOAD_SUMMARY_FILE": str(summary_file),
             "LOAD_MARKERS_FILE": str(markers_file),
+            "LOAD_THINK": str(think[0]),
+            "LOAD_THINK_JITTER": str(think[1]),
             **({"LOAD_WINDOW_FILE": str(window_file)} if window_file else {}),
         }
         # The locustfile stops the run ``seconds`` after the last login; this bound is only a backstop.
@@ -165,7 +205,9 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
             command += ["--tags", kind, "Salesperson"]
         log_offset = server_log.stat().st_size if server_log else 0
         print(f"{users} users for {seconds} s…", flush=True)
+        before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
         subprocess.run(command, cwd=ROOT.parent, env=environment, check=False, stdout=subprocess.DEVNULL)
+        after, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic() - started
         summary = json.loads(summary_file.read_text())
         saved = json.loads(markers_file.read_text())
     locked = 0
@@ -173,7 +215,11 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
         with server_log.open(encoding="utf-8", errors="replace") as handle:
             handle.seek(log_offset)
             locked = handle.read().count("database is locked")
-    run = {"users": users, "kind": kind or "mix", **summary, "writes": check_writes(database_url, run_id, saved), "locked": locked}
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    locust = {"cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1),
+              "machine_share": round(cpu / (wall * (os.cpu_count() or 1)), 3) if wall else None}
+    run = {"users": users, "kind": kind or "mix", "think_seconds": list(think), **summary,
+           "writes": check_writes(database_url, run_id, saved), "locked": locked, "locust": locust}
     print_run(run)
     return run
 
@@ -221,16 +267,22 @@ def print_run(run: dict) -> None:
         f"{mixed['failures']} errors, {run['locked']} locked; writes {writes['confirmed']} confirmed, "
         f"{writes['in_database']} in the database, {'exactly once' if writes['exactly_once'] else 'NOT exactly once'}"
     )
+    if "locust" in run:
+        locust = run["locust"]
+        print(f"    Locust itself: {locust['cpu_seconds']} s CPU in {locust['wall_seconds']} s, "
+              f"{locust['machine_share'] * 100 if locust['machine_share'] is not None else 0:.1f} % of the machine")
     for name, figures in run["kinds"].items():
         print(f"    {name:<18} {figures['requests']:>7} req {figures['rps']:>7} /s  p50 {figures['p50_ms']:>5}  p95 {figures['p95_ms']:>5}  p99 {figures['p99_ms']:>5}  errors {figures['failures']}")
     for error, count in run["errors"].items():
         print(f"    error ×{count}: {error}")
 
 
-def write_results(database: str, size: str, label: str, runs: list[dict]) -> None:
+def write_results(database: str, size: str, label: str, runs: list[dict], think: tuple[float, float] = (0.0, 0.0),
+                  capacity: dict | None = None) -> None:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"load-{database}-{size}-{label}.json"
-    document = {"machine": machine_line(), "server": label, "database": database, "size": size, "targets": TARGETS, "runs": runs}
+    document = {"machine": machine_line(), "server": label, "database": database, "size": size, "targets": TARGETS,
+                "think_seconds": list(think), "runs": runs, **({"capacity": capacity} if capacity else {})}
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1))
     print(f"results in {path.relative_to(ROOT.parent)}")
 

@@ -29,3 +29,23 @@ def list_total(rows) -> int:
     """The total of a list cut at ``LIST_LIMIT`` whose rows carry it as ``total`` (``count() OVER ()``
     in the statement that reads the rows): 0 for no rows."""
     return rows[0].total if rows else 0
+
+
+def split_folded(sections: list[ReminderSection]) -> tuple[list[ReminderSection], list[ReminderSection]]:
+    """(sections with something to act on, sections with nothing), each in page order."""
+    return [section for section in sections if not section.empty], [section for section in sections if section.empty]
+
+
+def folded_line(sections: list[ReminderSection]) -> str:
+    """One sentence naming what is clear today: "No A, B or C today." (今天没有A、B和C); "" for none."""
+    from flask_babel import gettext as _
+
+    labels = [section.empty_label for section in sections if section.empty_label]
+    if not labels:
+        return ""
+    items = labels[0]
+    for label in labels[1:-1]:
+        items = _("%(list)s, %(item)s", list=items, item=label)
+    if len(labels) > 1:
+        items = _("%(list)s or %(item)s", list=items, item=labels[-1])
+    return _("No %(items)s today.", items=items)

@@ -1,7 +1,8 @@
 """Mixed workload of logged-in users in the four roles, for Locust (run by ``bench/loadtest.py``).
 
 Each simulated user logs in with one generated account (``bench.generate``: ``sales<d>.<nn>``,
-``head<d>``, ``hr``, ``admin``; all share one password) and then, without think time, repeats the
+``head<d>``, ``hr``, ``admin``; all share one password) and then, with ``LOAD_THINK`` seconds of think
+time (± ``LOAD_THINK_JITTER``; none by default), repeats the
 requests a person in that role makes most: My day, the customer list filtered and searched through
 htmx, a customer page, logging a follow-up (visit or call out) and an inbound call; a salesperson
 also creates and sends quotes and records payments on their contracts; heads and the administrator
@@ -17,7 +18,7 @@ check that each is in the database exactly once.
 
 Settings come from the environment: ``LOAD_RUN_ID``, ``LOAD_PASSWORD``, ``LOAD_DEPARTMENTS``
 (salespeople per department, comma-separated), ``LOAD_SEARCH_TERM``, ``LOAD_MARKERS_FILE``,
-``LOAD_WINDOW_FILE``.
+``LOAD_WINDOW_FILE``, ``LOAD_THINK``, ``LOAD_THINK_JITTER``.
 """
 import itertools
 import json
@@ -28,7 +29,7 @@ import time
 from datetime import datetime, timedelta
 
 import gevent
-from locust import FastHttpUser, constant, events, tag, task
+from locust import FastHttpUser, between, constant, events, tag, task
 from locust.stats import StatsEntry
 
 RUN_ID = os.environ.get("LOAD_RUN_ID", "0")
@@ -42,6 +43,10 @@ WINDOW_FILE = os.environ.get("LOAD_WINDOW_FILE")
 USERS = int(os.environ.get("LOAD_USERS", "0"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
 LOGIN_KINDS = {"login", "login.page"}
+# Think time between a user's requests: LOAD_THINK seconds ± LOAD_THINK_JITTER (0: back to back,
+# what one request kind alone costs; the mix runs at 5 s ± 2 s, a person reading the page).
+THINK = float(os.environ.get("LOAD_THINK", "0"))
+THINK_JITTER = float(os.environ.get("LOAD_THINK_JITTER", "0"))
 
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -77,7 +82,7 @@ def _account(role: str) -> str:
 class PortalUser(FastHttpUser):
     abstract = True
     role = "sales"
-    wait_time = constant(0)
+    wait_time = between(max(THINK - THINK_JITTER, 0), THINK + THINK_JITTER) if THINK else constant(0)
     _user_numbers = itertools.count(1)
 
     def on_start(self):

@@ -144,7 +144,11 @@ class Instalment(BusinessRecord, db.Model):
     """One due amount of the payment plan; the plan's amounts add up to the contract total."""
 
     __tablename__ = "instalments"
-    __table_args__ = (Index("ix_instalments_contract_due", "contract_id", "archived_at", "due_on", "amount", "running_total"),)
+    __table_args__ = (
+        Index("ix_instalments_contract_due", "contract_id", "archived_at", "due_on", "amount", "running_total"),
+        # A week's instalments of any contract (My day's money due this week).
+        Index("ix_instalments_due", "due_on", "archived_at", "contract_id", "amount", "running_total"),
+    )
     __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"running_total"}
     RECORD_LABEL = _l("Instalments")
 

@@ -116,6 +116,8 @@ class Quote(BusinessRecord, db.Model):
         # A salesperson's My day: sent quotes gone quiet, oldest first. (A head's are found faster
         # from the still-valid quotes by ix_quotes_status_valid_until.)
         Index("ix_quotes_owner_status_sent", "owner_id", "status", "sent_at"),
+        # A person's open quotes still valid, counted and summed from the index (My day).
+        Index("ix_quotes_owner_open", "owner_id", "status", "valid_until", "is_latest", "archived_at", "amount_gross"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,14 +13,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import get_timezone
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, case, func, or_, select, text, true
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import Contract, Customer, FollowUp, Payment, Quote, SalesTarget
+from portal.models import Contract, Customer, FollowUp, Instalment, Payment, Quote, SalesTarget
 from portal.rules.followups import local_date, local_to_utc
 from portal.rules.lost_orders import month_key
-from portal.rules.periods import Period
+from portal.rules.periods import Period, month_period, week_period
+from portal.rules.quotes import OPEN_STATUSES
 
 ZERO = Decimal("0.00")
 WON, LOST, DRAFT, CANCELLED = "won", "lost", "draft", "cancelled"
@@ -344,3 +345,92 @@ def _local_day(column, offset_minutes: int):
     if db.engine.dialect.name == "postgresql":
         return func.date(column + text(f"interval '{offset_minutes} minutes'"))
     return func.date(column, f"{offset_minutes:+d} minutes")
+
+
+@dataclass
+class MonthAtAGlance:
+    """The month so far of one salesperson or of a department (My day's first lines)."""
+
+    figures: Metrics  # deal amount, won, lost and target of the month
+    open_quotes: int = 0
+    open_quoted_amount: Decimal = ZERO
+    due_this_week: Decimal = ZERO
+
+    @property
+    def deal_amount(self) -> Decimal:
+        return self.figures.deal_amount
+
+    @property
+    def target(self) -> Decimal:
+        return self.figures.target
+
+    @property
+    def attainment(self) -> Decimal | None:
+        return self.figures.attainment
+
+    @property
+    def close_rate(self) -> Decimal | None:
+        return self.figures.close_rate
+
+
+def month_at_a_glance(people, today: date) -> MonthAtAGlance:
+    """The month of ``today`` for the records owned by ``people`` (a list of user ids or a subquery
+    selecting them), in one statement of grouped aggregates read side by side:
+
+    - deal amount 成交额: Σ total with tax of contracts signed this month (cancelled ones left out),
+      as ``salesperson_metrics``;
+    - target: Σ of the people's targets for this month (the whole month: the month is the period);
+    - 成交率 = won ÷ (won + lost) among newest revisions decided this month (``Metrics.close_rate``);
+    - open quotes: newest revisions still draft or sent and valid today or later, their number and
+      Σ total with tax;
+    - due this week: Σ of what payments do not cover yet of instalments due Monday … Sunday of this
+      week, an instalment's open part being min(amount, running total − amount received), on
+      contracts not cancelled.
+    Archived records never count.
+    """
+    month, week = month_period(today), week_period(today)
+    days = (month.start, month.end)
+    deals = (
+        select(func.coalesce(func.sum(Contract.amount_gross), 0).label("amount"))
+        .where(Contract.owner_id.in_(people), Contract.archived_at.is_(None), Contract.status != CANCELLED,
+               Contract.signed_on.between(*days))
+        .subquery()
+    )
+    latest = (Quote.owner_id.in_(people), Quote.is_latest.is_(True), Quote.archived_at.is_(None))
+    decided = (
+        select(func.coalesce(func.sum(case((Quote.status == WON, 1), else_=0)), 0).label("won"),
+               func.coalesce(func.sum(case((Quote.status == LOST, 1), else_=0)), 0).label("lost"))
+        .where(*latest, Quote.decided_on.between(*days), Quote.status.in_((WON, LOST)))
+        .subquery()
+    )
+    open_quotes = (
+        select(func.count().label("count"), func.coalesce(func.sum(Quote.amount_gross), 0).label("amount"))
+        .where(*latest, Quote.status.in_(OPEN_STATUSES), Quote.valid_until >= today)
+        .subquery()
+    )
+    uncovered = Instalment.running_total - Contract.amount_received
+    due = (
+        select(func.coalesce(func.sum(case((uncovered < Instalment.amount, uncovered), else_=Instalment.amount)), 0).label("amount"))
+        .join(Contract, Contract.id == Instalment.contract_id)
+        .where(Contract.owner_id.in_(people), Contract.archived_at.is_(None), Contract.status != CANCELLED,
+               Instalment.archived_at.is_(None), Instalment.due_on.between(week.start, week.end), uncovered > 0)
+        .subquery()
+    )
+    targets = (
+        select(func.coalesce(func.sum(SalesTarget.amount), 0).label("amount"))
+        .where(SalesTarget.user_id.in_(people), SalesTarget.archived_at.is_(None),
+               SalesTarget.year == today.year, SalesTarget.month == today.month)
+        .subquery()
+    )
+    # Each aggregate is one row: they are read side by side (joined on true, no cartesian growth).
+    row = db.session.execute(
+        select(deals.c.amount, decided.c.won, decided.c.lost, open_quotes.c.count, open_quotes.c.amount, due.c.amount,
+               targets.c.amount)
+        .select_from(deals).join(decided, true()).join(open_quotes, true()).join(due, true()).join(targets, true())
+    ).one()
+    figures = Metrics(deal_amount=_money(row[0]), won=int(row[1]), lost=int(row[2]), target=_money(row[6]))
+    return MonthAtAGlance(figures, open_quotes=int(row[3]), open_quoted_amount=_money(row[4]), due_this_week=_money(row[5]))
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))

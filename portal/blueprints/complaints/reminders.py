@@ -32,4 +32,5 @@ def complaints_section(user) -> ReminderSection | None:
         return None
     complaints = overdue_complaints(user, utcnow())
     return ReminderSection(_("Complaints past their deadline"), "complaints/_reminders.html",
-                           {"complaints": complaints, "total": list_total(complaints)}, order=12)
+                           {"complaints": complaints, "total": list_total(complaints)}, order=12,
+                           empty=not complaints, empty_label=_("complaints past their deadline"))

@@ -110,4 +110,7 @@ def contracts_section(user) -> ReminderSection | None:
     # these from the lists, where the whole company's fit.
     if not can_see_area(user, Area.CUSTOMER_DATA) or user.role not in (Role.SALES, Role.HEAD):
         return None
-    return ReminderSection(_("Payments and deliveries"), "contracts/_reminders.html", contract_reminders(user, company_today()), order=16)
+    context = contract_reminders(user, company_today())
+    empty = not any(context[name] for name in ("overdue_instalments", "due_instalments", "overdue_deliveries", "due_deliveries"))
+    return ReminderSection(_("Payments and deliveries"), "contracts/_reminders.html", context, order=16,
+                           empty=empty, empty_label=_("overdue or due payments and deliveries"))

@@ -176,22 +176,22 @@ def follow_ups_due_section(user) -> ReminderSection | None:
     if user.role not in CUSTOMER_ROLES:
         return None
     title = _("Follow-ups due") if user.role == Role.SALES else _("Follow-ups due in my department")
-    context = {
-        "due": due_follow_ups(user, company_today()),
-        "show_owner": user.role == Role.HEAD,
-        "see_all_url": overdue_list_url(),
-    }
-    return ReminderSection(title, "home/_follow_ups_due.html", context, order=10)
+    due = due_follow_ups(user, company_today())
+    context = {"due": due, "show_owner": user.role == Role.HEAD, "see_all_url": overdue_list_url()}
+    return ReminderSection(title, "home/_follow_ups_due.html", context, order=10,
+                           empty=not (due.due_count or due.overdue_count), empty_label=_("follow-ups due or overdue"))
 
 
 @register_reminders
 def workload_section(user) -> ReminderSection | None:
     if user.role == Role.HEAD and user.department_id is not None:
-        context = {"rows": team_workload(user.department_id, company_today()), "heading": _("Salesperson")}
-        return ReminderSection(_("Follow-ups by salesperson"), "home/_workload.html", context, order=20)
+        rows = team_workload(user.department_id, company_today())
+        return ReminderSection(_("Follow-ups by salesperson"), "home/_workload.html", {"rows": rows, "heading": _("Salesperson")},
+                               order=20, empty=_nothing_due(rows), empty_label=_("follow-ups due in the team"))
     if user.role == Role.ADMIN:
-        context = {"rows": department_workload(company_today()), "heading": _("Department")}
-        return ReminderSection(_("Follow-ups by department"), "home/_workload.html", context, order=20)
+        rows = department_workload(company_today())
+        return ReminderSection(_("Follow-ups by department"), "home/_workload.html", {"rows": rows, "heading": _("Department")},
+                               order=20, empty=_nothing_due(rows), empty_label=_("follow-ups due in the departments"))
     return None
 
 
@@ -199,5 +199,10 @@ def workload_section(user) -> ReminderSection | None:
 def birthdays_section(user) -> ReminderSection | None:
     if user.role not in CUSTOMER_ROLES:
         return None
-    context = {"birthdays": upcoming_birthdays(user, company_today())}
-    return ReminderSection(_("Birthdays this week"), "home/_birthdays.html", context, order=30)
+    birthdays = upcoming_birthdays(user, company_today())
+    return ReminderSection(_("Birthdays this week"), "home/_birthdays.html", {"birthdays": birthdays}, order=30,
+                           empty=not birthdays.rows, empty_label=_("birthdays this week"))
+
+
+def _nothing_due(rows: list[WorkloadRow]) -> bool:
+    return not any(row.due_today or row.overdue for row in rows)

@@ -16,4 +16,5 @@ def lost_inbox_section(user) -> ReminderSection | None:
             LostOrder.department_id == user.department_id, LostOrder.reviewed_at.is_(None), LostOrder.archived_at.is_(None)
         )
     )
-    return ReminderSection(_("Lost orders to review"), "lost/_inbox_reminder.html", {"waiting": waiting}, order=12)
+    return ReminderSection(_("Lost orders to review"), "lost/_inbox_reminder.html", {"waiting": waiting}, order=12,
+                           empty=not waiting, empty_label=_("lost orders to review"))

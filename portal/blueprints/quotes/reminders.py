@@ -48,4 +48,6 @@ def quote_reminders(user, today, now, limit: int = LIST_LIMIT) -> dict:
 def quotes_section(user) -> ReminderSection | None:
     if not can_see_area(user, Area.CUSTOMER_DATA):
         return None
-    return ReminderSection(_("Quotes to act on"), "quotes/_reminders.html", quote_reminders(user, company_today(), utcnow()), order=15)
+    context = quote_reminders(user, company_today(), utcnow())
+    return ReminderSection(_("Quotes to act on"), "quotes/_reminders.html", context, order=15,
+                           empty=not (context["expiring"] or context["quiet"]), empty_label=_("expiring quotes"))
