@@ -14,7 +14,7 @@ import portal.database
 
 # revision identifiers, used by Alembic.
 revision = '0019_job_heartbeats'
-down_revision = '0018'
+down_revision = '0019_submission_keys'
 branch_labels = None
 depends_on = None
 
