@@ -61,7 +61,7 @@ def test_the_follow_up_button_is_disabled_while_saving(served_portal, browser):
     held = []
     page.route(f"**/customers/{customer_id}/follow-ups", lambda route: held.append(route))
     button.click()
-    page.wait_for_function("document.querySelector('form.follow-up-form button[type=submit]').disabled")
+    page.locator("form.follow-up-form button[type=submit][disabled]").wait_for(timeout=10_000)
     for _ in range(200):  # at most ten seconds for the held request to arrive
         if held:
             break
