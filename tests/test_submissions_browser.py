@@ -23,15 +23,21 @@ def _count(app, model, customer_id: int) -> int:
         return db.session.scalar(select(func.count(model.id)).where(model.customer_id == customer_id))
 
 
+def _open_as_salesperson(served_portal, browser, path: str):
+    """A page of a customer of liu.yang's, opened logged in as liu.yang: (page, customer id)."""
+    customer_id = _customer_of(served_portal["app"], "liu.yang")
+    page = browser.new_page()
+    _log_in(page, served_portal["url"], "liu.yang")
+    page.goto(served_portal["url"] + path.format(customer=customer_id))
+    return page, customer_id
+
+
 def test_a_new_quote_sent_twice_by_the_network_is_saved_once(served_portal, browser):
     """The form as the browser sends it reaches the server twice (the first answer lost, as behind
     nginx's 502, and the form sent again): one quote, and the browser lands on it."""
-    base_url, app = served_portal["url"], served_portal["app"]
-    customer_id = _customer_of(app, "liu.yang")
+    app = served_portal["app"]
+    page, customer_id = _open_as_salesperson(served_portal, browser, "/quotes/new/{customer}")
     before = _count(app, Quote, customer_id)
-    page = browser.new_page()
-    _log_in(page, base_url, "liu.yang")
-    page.goto(f"{base_url}/quotes/new/{customer_id}")
 
     def send_twice(route):
         if route.request.method != "POST":
@@ -48,12 +54,9 @@ def test_a_new_quote_sent_twice_by_the_network_is_saved_once(served_portal, brow
 
 
 def test_the_follow_up_button_is_disabled_while_saving(served_portal, browser):
-    base_url, app = served_portal["url"], served_portal["app"]
-    customer_id = _customer_of(app, "liu.yang")
+    app = served_portal["app"]
+    page, customer_id = _open_as_salesperson(served_portal, browser, "/customers/{customer}")
     before = _count(app, FollowUp, customer_id)
-    page = browser.new_page()
-    _log_in(page, base_url, "liu.yang")
-    page.goto(f"{base_url}/customers/{customer_id}")
     form = page.locator("form.follow-up-form")
     form.locator("[name=summary]").fill("双击保存的回访")
     button = form.locator("button[type=submit]")
