@@ -71,7 +71,7 @@ def exactly_once(view):
         if not _claim(key):
             db.session.rollback()
             return _repeat(key)
-        with _commits_held_back() as held:
+        with _HeldCommits() as held:
             response = make_response(view(*args, **kwargs))
             if held.commit_asked:
                 _record_answer(key, response)
@@ -102,42 +102,33 @@ def _claim(key: str) -> bool:
 
 
 class _HeldCommits:
-    """The view's ``db.session.commit()`` flushes and notes that the view wants its work saved;
-    a rollback (a number taken at the same moment…) forgets the note with the work."""
+    """While in use, the view's ``db.session.commit()`` flushes and notes that the view wants its
+    work saved (``commit()`` then saves it); a rollback (a number taken at the same moment…)
+    forgets the note with the work. Whatever is not saved on leaving is rolled back."""
 
-    def __init__(self, session):
-        self.session = session
+    def __enter__(self) -> "_HeldCommits":
+        self.session = db.session()
         self.commit_asked = False
-        self._commit = session.commit
-        self._rollback = session.rollback
+        self.commit = self.session.commit
+        self._rollback = self.session.rollback
+        self.session.commit = self._held_commit
+        self.session.rollback = self._tracked_rollback
+        return self
 
-    def held_commit(self):
+    def _held_commit(self):
         self.session.flush()
         self.commit_asked = True
 
-    def tracked_rollback(self):
+    def _tracked_rollback(self):
         self.commit_asked = False
         self._rollback()
 
-    def commit(self):
-        self._commit()
-
-
-class _commits_held_back:
-    def __enter__(self) -> _HeldCommits:
-        session = db.session()
-        self.held = _HeldCommits(session)
-        session.commit = self.held.held_commit
-        session.rollback = self.held.tracked_rollback
-        return self.held
-
     def __exit__(self, *exc):
-        session = self.held.session
-        del session.commit
-        del session.rollback
-        if session.in_transaction():
-            # Not committed: a form with errors, a refusal or an exception. The key goes with it.
-            session.rollback()
+        del self.session.commit
+        del self.session.rollback
+        if self.session.in_transaction():
+            # Not saved: a form with errors, a refusal or an exception. The key goes with it.
+            self.session.rollback()
         return False
 
 

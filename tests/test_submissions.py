@@ -119,11 +119,15 @@ def _quote_case(team):
     return Case(team["sales"], f"/quotes/new/{_customer(team).id}", _quote_header(), Quote)
 
 
+def _line_case(team, record, area: str, data: dict, model) -> Case:
+    """A line added with htmx on a quote's or contract's page (``area``: quote, contract)."""
+    page = f"/{area}s/{record.id}"
+    return Case(team["sales"], f"{page}/lines", data, model, _htmx(f"{area}-lines", page), page)
+
+
 def _quote_line_case(team):
-    quote = make_quote(_customer(team))
-    page = f"/quotes/{quote.id}"
-    return Case(team["sales"], f"{page}/lines", {"name": "包装费", "quantity": "2", "unit_price": "12.35"}, QuoteLine,
-                _htmx("quote-lines", page), page)
+    data = {"name": "包装费", "quantity": "2", "unit_price": "12.35"}
+    return _line_case(team, make_quote(_customer(team)), "quote", data, QuoteLine)
 
 
 def _revision_case(team):
@@ -141,10 +145,8 @@ def _contract_from_quote_case(team):
 
 
 def _contract_line_case(team):
-    contract = make_contract(_customer(team))
-    page = f"/contracts/{contract.id}"
-    return Case(team["sales"], f"{page}/lines", {"name": "香蕉", "quantity": "3", "unit_price": "85"}, ContractLine,
-                _htmx("contract-lines", page), page)
+    data = {"name": "香蕉", "quantity": "3", "unit_price": "85"}
+    return _line_case(team, make_contract(_customer(team)), "contract", data, ContractLine)
 
 
 def _plan_case(team):
