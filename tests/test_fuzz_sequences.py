@@ -2,12 +2,12 @@
 refused value, the page re-submitted as shown — in any order. After every step no answer is 5xx,
 a refused save changes no row, and the page shows exactly what was last saved.
 
-A Hypothesis state machine per form: the targets grid, the customer edit form and the company
-settings. Each keeps a model of what the page should show and checks it after every step; the
+A Hypothesis state machine per form: the targets grid, the customer edit form, the company
+settings and a draft quote's header. Each keeps a model of what the page should show and checks it after every step; the
 runs are bounded (``max_examples`` × ``stateful_step_count`` requests).
 """
 import itertools
-from decimal import Decimal
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 
 from conftest import login_as
 from followups_factories import make_customer, make_team
+from quotes_factories import make_quote
 from portal.extensions import db
 from portal.models import SalesTarget
 from test_fuzz import _fingerprint_statement, _forms_of, _row_fingerprint
@@ -90,13 +91,17 @@ class FormSequence(RuleBasedStateMachine):
         payload = {**as_shown, **{name: sent for name, (sent, _shown) in changes.items()}}
         before = _row_fingerprint(self.fingerprint)
         response = self.post(payload)
-        if any(shown is REFUSED for _sent, shown in changes.values()):
+        if any(shown is REFUSED for _sent, shown in changes.values()) or self.refuses(payload):
             assert response.status_code == 422, (response.status_code, changes)
             assert _row_fingerprint(self.fingerprint) == before, f"a refused save changed rows: {changes}"
             return
         response = self.confirm(response, payload)
         assert response.status_code in (302, 303), (response.status_code, changes, response.get_data(as_text=True)[:2000])
         self.model.update({name: shown for name, (_sent, shown) in changes.items()})
+
+    def refuses(self, payload: dict) -> bool:
+        """Whether the values together break a rule of the form (each value alike being valid)."""
+        return False
 
     def confirm(self, response, payload):
         """A form that asks to confirm something (a likely duplicate) before saving."""
@@ -220,3 +225,31 @@ def test_settings_saved_in_any_order(client, team):
 
     CompanySettings.client = client
     run_state_machine_as_test(CompanySettings, settings=RUNS)
+
+
+# --- a draft quote's header ---------------------------------------------------------------------
+
+
+def test_quote_edits_in_any_order(client, team):
+    login_as(client, team["sales"])
+    customer = make_customer(team["sales"], name="报价序列客户")
+
+    class QuoteEdit(FormSequence):
+        FIELDS = {
+            "quote_date": [("2026-03-01", "2026-03-01"), ("2026-03-31", "2026-03-31"), ("", REFUSED), ("2026-02-30", REFUSED)],
+            "valid_until": [("2026-03-15", "2026-03-15"), ("2026-04-30", "2026-04-30"), ("", REFUSED)],
+            "tax_rate": [("0", "0.00"), ("13", "13.00"), ("100", "100.00"), ("6.5", "6.50"), ("100.01", REFUSED),
+                         ("-1", REFUSED), ("", REFUSED), ("1e309", REFUSED)],
+            "payment_terms": [("", ""), ("货到付款", "货到付款"), ("款" * 300, "款" * 300), ("款" * 301, REFUSED)],
+            "notes": [("", ""), ("含运费", "含运费"), ("注" * 5000, "注" * 5000), ("注" * 5001, REFUSED)],
+        }
+
+        def begin(self):
+            quote = make_quote(customer, quote_date=date(2026, 3, 1))
+            self.page_url = self.action_url = self.action_path = f"/quotes/{quote.id}/edit"
+
+        def refuses(self, payload):
+            return bool(payload["quote_date"] and payload["valid_until"]) and payload["valid_until"] < payload["quote_date"]
+
+    QuoteEdit.client = client
+    run_state_machine_as_test(QuoteEdit, settings=RUNS)
