@@ -214,6 +214,26 @@ def test_a_target_of_zero_is_kept_and_shows_no_attainment(client, team):
     assert "0 is a target of zero" in page
 
 
+def test_a_cell_someone_else_saved_a_moment_before_answers_a_message_not_an_error(client, team, monkeypatch):
+    from portal.blueprints.performance import routes
+
+    login_as(client, team["admin"])
+    year = company_today().year
+    original = routes.apply_target
+
+    def racing(target, key, year, amount):  # another administrator's save of the same new cell lands first
+        original(target, key, year, amount)
+        if target is None and amount is not None:
+            db.session.add(SalesTarget(user_id=key[0], year=year, month=key[1], amount=D("1")))
+
+    monkeypatch.setattr(routes, "apply_target", racing)
+    response = client.post(f"/performance/targets?year={year}", data={_cell(team["sales"], 1): "100"}, follow_redirects=True)
+    assert response.status_code == 200 and "Someone else saved targets" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SalesTarget)) == 0
+    monkeypatch.setattr(routes, "apply_target", original)
+    assert client.post(f"/performance/targets?year={year}", data={_cell(team["sales"], 1): "100"}).status_code == 303
+
+
 def test_a_period_over_five_years_is_refused(client, team):
     login_as(client, team["hr"])
     response = client.get("/performance/sheet?kind=custom&start=2020-01-01&end=2025-01-02")
