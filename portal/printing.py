@@ -18,8 +18,7 @@ from portal.rendering import money, quantity
 
 FONTS = Path(__file__).resolve().parent / "static" / "fonts"
 LATIN, CJK = "latin", "cjk"
-
-
+# The logo's box at the left of the letterhead, in millimetres.
 LOGO_WIDTH, LOGO_HEIGHT = 36, 16
 
 
@@ -55,19 +54,19 @@ class PortalPdf(FPDF):
     def letterhead(self, company: dict, title: str) -> None:
         """The company's letterhead (``company_details()``), the logo at the left, then the
         document's title once; the same lines as the print views' ``letterhead`` macro."""
-        top = self.get_y()
+        top, margins = self.get_y(), (self.l_margin, self.t_margin, self.r_margin)
         logo = logo_path(company.get("logo"))
         if logo is not None:
             self.image(str(logo), x=self.l_margin, y=top, w=LOGO_WIDTH, h=LOGO_HEIGHT, keep_aspect_ratio=True)
             # The text centres between the logo and an equal space at the right.
-            self.set_margins(self.l_margin + LOGO_WIDTH + 2, top, self.r_margin + LOGO_WIDTH + 2)
+            self.set_margins(margins[0] + LOGO_WIDTH + 2, margins[1], margins[2] + LOGO_WIDTH + 2)
             self.set_x(self.l_margin)
         if company.get("name"):
             self.centred(company["name"], size=15)
         for line in letterhead_lines(company):
             self.centred(line, size=9)
         if logo is not None:
-            self.set_margins(self.l_margin - LOGO_WIDTH - 2, self.t_margin, self.r_margin - LOGO_WIDTH - 2)
+            self.set_margins(*margins)
             self.set_y(max(self.get_y(), top + LOGO_HEIGHT))
         self.gap(2)
         self.centred(title, size=13)
