@@ -230,3 +230,10 @@ def test_navigation_menu_groups_and_hides(world):
     assert [item.endpoint for item in entries["customers"].items] == [
         "customers.index", "pool.index", "lost.customers", "complaints.index"]
     assert entries["customers"].current and not entries["sales"].current
+
+
+def test_a_page_names_a_known_group():
+    from portal.navigation import NavItem, register_nav_item
+
+    with pytest.raises(ValueError):
+        register_nav_item(NavItem("nowhere.index", "x", frozenset()), group="elsewhere")
