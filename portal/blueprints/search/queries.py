@@ -3,9 +3,8 @@
 - Quotes and contracts by number (``portal.rules.search.number_query``): the year and sequence go
   to the unique (year, sequence…) index — a number typed without its year is looked up in each
   year from the first to the last on record, one index probe each.
-- Customers by name or contact name: the customer list's query (``list_customers``), which reads
-  the bigram search index (``portal/search.py``); by a phone fragment: newest first, scoped
-  (``_customers_by_phone``).
+- Customers by name, contact name or phone fragment: the customer list's query
+  (``list_customers``), which reads the bigram search index (``portal/search.py``).
 - Products by code, name or model: the catalogue's search (a short table).
 """
 from dataclasses import dataclass, field
@@ -19,8 +18,7 @@ from portal.blueprints.customers.queries import CustomerFilters, list_customers
 from portal.blueprints.quotes.queries import search_products
 from portal.company_settings import get_setting
 from portal.extensions import db
-from portal.forms import like_pattern
-from portal.models import Contract, Customer, Quote, User
+from portal.models import Contract, Customer, Quote
 from portal.rules.search import fold, number_query, phone_fragment, searches_names
 
 KIND_LABELS = {
@@ -82,24 +80,6 @@ def _numbered(model, user, wanted, limit: int, *extra) -> list:
     return list(db.session.execute(stmt))
 
 
-def _customers_by_phone(user, digits: str, limit: int) -> list:
-    """The newest customers in ``user``'s scope with ``digits`` in one of their or their contacts'
-    phones (``search_text`` holds them as digits), read newest first until ``limit`` are found.
-
-    Not through the bigram index: ten digits make only a hundred bigrams, each in a large share
-    of the customers, so the index would hand back most of the table; a fragment of four digits or
-    more is found within the first few thousand rows read by id."""
-    stmt = (
-        select(Customer.id, Customer.name, Customer.phone, Customer.mobile, User.display_name.label("owner_name"))
-        .join(User, User.id == Customer.owner_id)
-        .where(Customer.archived_at.is_(None), scope_clause(Customer, user),
-               Customer.search_text.like(like_pattern(digits), escape="\\"))
-        .order_by(Customer.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.execute(stmt))
-
-
 def _prefix_allows(wanted, setting_key: str) -> bool:
     return not wanted.prefix or wanted.prefix == str(get_setting(setting_key)).upper()
 
@@ -128,20 +108,14 @@ def search(user, text: str, limit: int = 8) -> Results:
                     Hit(row.number, row.customer_name, url_for("contracts.detail", contract_id=row.id)) for row in rows
                 ]))
     if customer_data and searches_names(query):
-        digits = phone_fragment(query)
-        term = digits or query
-        if digits:
-            rows = _customers_by_phone(user, digits, limit + 1)
-            rows, more = rows[:limit], len(rows) > limit
-        else:
-            page = list_customers(user, CustomerFilters(q=term), None, page_size=limit)
-            rows, more = page.rows, page.next_cursor is not None
-        if rows:
+        term = phone_fragment(query) or query
+        page = list_customers(user, CustomerFilters(q=term), None, page_size=limit)
+        if page.rows:
             results.groups.append(Group(
                 "customers",
                 [Hit(row.name, " ".join(part for part in (row.mobile or row.phone, row.owner_name) if part),
-                     url_for("customers.detail", customer_id=row.id)) for row in rows],
-                more_url=url_for("customers.index", q=term) if more else None,
+                     url_for("customers.detail", customer_id=row.id)) for row in page.rows],
+                more_url=url_for("customers.index", q=term) if page.next_cursor else None,
             ))
     if searches_names(query):
         products = search_products(query, limit=limit + 1)
