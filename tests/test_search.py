@@ -165,6 +165,10 @@ def test_search_page_redirects_to_the_only_result_and_lists_several(client, worl
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert records["quote"].number in html and "HT" in html
+    # Enter opens the first result: it has the focus (and only it).
+    assert html.count(" autofocus") == 1
+    assert re.search(r'<a class="result" href="/quotes/\d+" autofocus>', html)
+    assert " autofocus" not in _suggest(client, "0001")
     assert client.get("/search", query_string={"q": "没有这样的记录"}).status_code == 200
 
 
@@ -226,3 +230,10 @@ def test_navigation_menu_groups_and_hides(world):
     assert [item.endpoint for item in entries["customers"].items] == [
         "customers.index", "pool.index", "lost.customers", "complaints.index"]
     assert entries["customers"].current and not entries["sales"].current
+
+
+def test_a_page_names_a_known_group():
+    from portal.navigation import NavItem, register_nav_item
+
+    with pytest.raises(ValueError):
+        register_nav_item(NavItem("nowhere.index", "x", frozenset()), group="elsewhere")
