@@ -162,6 +162,8 @@ def _quote_plan(rng: random.Random, today: date, accounts: dict) -> list[tuple[d
 
 
 def _quotable(customers: list[Customer], quote_date: date, lost_too: bool) -> list[Customer]:
-    """The customers registered by ``quote_date``; the lost (流失) ones only when ``lost_too``."""
-    known = [customer for customer in customers if local_date(customer.created_at) <= quote_date]
+    """The customers registered by ``quote_date``; the lost (流失) ones only when ``lost_too``; never
+    the cold leads (potential, grade D or none), which the pool takes back."""
+    known = [customer for customer in customers if local_date(customer.created_at) <= quote_date
+             and not (customer.stage == Stage.POTENTIAL.value and customer.intention_grade in (None, "D"))]
     return [customer for customer in known if lost_too or customer.stage != Stage.LOST.value] or known or customers
