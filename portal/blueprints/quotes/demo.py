@@ -112,6 +112,7 @@ def seed_quotes(accounts: dict) -> None:
                                     reason_id=reasons[0].id, competitor_id=competitors[customer.id % 2].id,
                                     details="整体转向了竞争对手的年度供货"))
 
+
 def _decision_day(rng: random.Random, quote_date: date, today: date, this_week: bool) -> date | None:
     """When the customer answered: 3 to 25 days after the quote, None when that is still to come; a
     decision of this week falls between the Monday (or the first of the month) and today."""
