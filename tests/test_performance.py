@@ -294,3 +294,22 @@ def test_a_running_period_stops_today_and_says_so(client, team):
     assert f"{today.replace(day=1).isoformat()} to {today.isoformat()} (to date)" in page
     workbook = load_workbook(io.BytesIO(client.get("/performance/sheet.xlsx").data))
     assert f"{today.replace(day=1).isoformat()} — {today.isoformat()} (to date)" in workbook.active["A1"].value
+
+
+def test_collected_and_the_collection_rate_side_by_side(client, team, sales_data):
+    """刘洋 signs 3,390.00 this month and collects 1,695.00 of it: 回款额 1,695.00, 回款率 50.0 %, on
+    the team page, the sheet and its workbook."""
+    first = sales_data["first"]
+    customer = new_customer(team["sales"], name="盒马")
+    make_contract(customer, signed_on=first - timedelta(days=40), lines=[("苹果", "15", "100")], payments=[(first, "1695.00")])
+    login_as(client, team["head"])
+    page = client.get("/performance/").get_data(as_text=True)
+    assert "Collection rate" in page and "1,695.00" in page and "50.0 %" in page
+    login_as(client, team["hr"])
+    page = client.get("/performance/sheet").get_data(as_text=True)
+    assert "Collection rate" in page and "1,695.00" in page
+    fruit = load_workbook(io.BytesIO(client.get("/performance/sheet.xlsx").data))["水果部"]
+    headers = [cell.value for cell in fruit[3]]
+    rows = {row[0]: row for row in fruit.iter_rows(min_row=4, values_only=True)}
+    assert rows["刘洋"][headers.index("Collected")] == 1695 and rows["刘洋"][headers.index("Collection rate")] == 0.5
+    assert fruit.cell(row=4, column=headers.index("Collection rate") + 1).number_format == "0.0%"

@@ -391,11 +391,13 @@ def test_the_print_view_carries_company_customer_and_the_amount_in_words(client,
     from portal.company_settings import set_setting
 
     set_setting("company.name", "深圳鲜果供应链有限公司")
+    set_setting("company.tax_number", "91440300MA5F8K2X3L")
     db.session.commit()
     quote = make_quote(customer, lines=[("苹果", "3", "33.33", "5"), ("包装费", "2.5", "12.35", "10")])
     login_as(client, team["sales"])
     page = client.get(f"/quotes/{quote.id}/print").get_data(as_text=True)
     assert "深圳鲜果供应链有限公司" in page and "华联超市" in page and "壹佰叁拾捌元柒角肆分" in page
+    assert "91440300MA5F8K2X3L" in page
     assert "<nav" not in page
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Customer, FollowUp, FollowUpKind, Stage
 from portal.rules.followups import (
@@ -88,6 +89,7 @@ def seed_follow_ups(accounts) -> None:
             days_ago = (count - step) * (6 + index % 5) - 5 + shift
             happened_on = today - timedelta(days=days_ago)
             kind, summary, outcome, next_step = DEMO_FOLLOW_UPS[(index + step) % len(DEMO_FOLLOW_UPS)]
+            planned = _next_date(index, step == count - 1, customer, happened_on, today)
             db.session.add(
                 FollowUp(
                     customer=customer,
@@ -98,9 +100,18 @@ def seed_follow_ups(accounts) -> None:
                     summary=summary,
                     outcome=outcome,
                     next_step=next_step,
-                    next_follow_up_on=_next_date(index, step == count - 1, customer, happened_on, today),
+                    next_follow_up_on=planned,
                 )
             )
+        if index % 3 == 2 and index % 5 > 1 and customer.stage != Stage.LOST:
+            # Called this morning (or just after midnight when the demo is built that early), keeping
+            # the date the last contact planned.
+            kind, summary, outcome, next_step = DEMO_FOLLOW_UPS[(index + 5) % len(DEMO_FOLLOW_UPS)]
+            db.session.add(FollowUp(
+                customer=customer, user_id=customer.owner_id, contact=contacts[0] if contacts else None, kind=kind.value,
+                happened_at=max(utcnow() - timedelta(minutes=20 + 7 * index), _local_moment(today, 0, 1)), summary=summary,
+                outcome=outcome, next_step=next_step, next_follow_up_on=planned,
+            ))
         refresh_schedule(customer)
         if index % 7 == 3 and contacts and contacts[0].birthday is None:
             # 1988 is a leap year, so a window over 29 February still makes a valid date.

@@ -112,6 +112,7 @@ def seed_quotes(accounts: dict) -> None:
                                     reason_id=reasons[0].id, competitor_id=competitors[customer.id % 2].id,
                                     details="整体转向了竞争对手的年度供货"))
 
+
 def _decision_day(rng: random.Random, quote_date: date, today: date, this_week: bool) -> date | None:
     """When the customer answered: 3 to 25 days after the quote, None when that is still to come; a
     decision of this week falls between the Monday (or the first of the month) and today."""
@@ -162,6 +163,8 @@ def _quote_plan(rng: random.Random, today: date, accounts: dict) -> list[tuple[d
 
 
 def _quotable(customers: list[Customer], quote_date: date, lost_too: bool) -> list[Customer]:
-    """The customers registered by ``quote_date``; the lost (流失) ones only when ``lost_too``."""
-    known = [customer for customer in customers if local_date(customer.created_at) <= quote_date]
+    """The customers registered by ``quote_date``; the lost (流失) ones only when ``lost_too``; never
+    the cold leads (potential, grade D or none), which the pool takes back."""
+    known = [customer for customer in customers if local_date(customer.created_at) <= quote_date
+             and not (customer.stage == Stage.POTENTIAL.value and customer.intention_grade in (None, "D"))]
     return [customer for customer in known if lost_too or customer.stage != Stage.LOST.value] or known or customers
