@@ -52,6 +52,14 @@ def _departments(department_id: int | None = None) -> list[Department]:
     return list(db.session.scalars(stmt.order_by(Department.name)))
 
 
+def _trend_lists_match(view: str) -> bool:
+    """Whether a month of the trends can open the records behind it: the contract and quote lists
+    show what the user may see (a salesperson's own, a head's department, everything for the
+    administrator), which is the trend's set except for the administrator looking at one
+    department; HR opens no record at all."""
+    return current_user.role != Role.HR and not (current_user.role == Role.ADMIN and view == "team")
+
+
 def _trend_charts(user_ids: list[int], period, links: bool, owner: int | None) -> dict:
     """Deal amount against the target and the close rate over the 12 months ending with the period's
     last month; a month opens its contracts and its decided quotes (not for HR)."""
@@ -114,7 +122,7 @@ def index():
     return render_template(
         "performance/index.html", filters=filters, weeks=weeks, activity=activity, departments=departments, view=view, rows=rows,
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
-        period=period, previous=previous, charts=_trend_charts(ids, period, current_user.role != Role.HR, current_user.id if view == "mine" else None), kind_labels=FOLLOW_UP_KIND_LABELS,
+        period=period, previous=previous, charts=_trend_charts(ids, period, _trend_lists_match(view), current_user.id if view == "mine" else None), kind_labels=FOLLOW_UP_KIND_LABELS,
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
         # Other areas' figures for the same period (the complaints summary for heads and the administrator).
         panels=panels_for("performance", SimpleNamespace(period=period, department_id=filters.department), current_user),
