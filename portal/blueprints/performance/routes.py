@@ -62,7 +62,7 @@ def _trend_lists_match(view: str) -> bool:
 
 def _trend_charts(user_ids: list[int], period, links: bool, owner: int | None) -> dict:
     """Deal amount against the target and the close rate over the 12 months ending with the period's
-    last month; a month opens its contracts and its decided quotes (not for HR)."""
+    last month; with ``links`` a month opens its contracts and its won quotes (``owner``'s only)."""
     months, day = [], period.end.replace(day=1)
     for _month in range(12):
         months.insert(0, month_period(day))
@@ -122,7 +122,8 @@ def index():
     return render_template(
         "performance/index.html", filters=filters, weeks=weeks, activity=activity, departments=departments, view=view, rows=rows,
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
-        period=period, previous=previous, charts=_trend_charts(ids, period, _trend_lists_match(view), current_user.id if view == "mine" else None), kind_labels=FOLLOW_UP_KIND_LABELS,
+        period=period, previous=previous, kind_labels=FOLLOW_UP_KIND_LABELS,
+        charts=_trend_charts(ids, period, _trend_lists_match(view), current_user.id if view == "mine" else None),
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
         # Other areas' figures for the same period (the complaints summary for heads and the administrator).
         panels=panels_for("performance", SimpleNamespace(period=period, department_id=filters.department), current_user),
