@@ -37,16 +37,18 @@ def series(name, values, unit: str = "count", kind: str = "bar", stack: str | No
 
 
 def chart(categories, all_series, links=None, horizontal: bool = False, maximum=None, lines=None, marks=None) -> dict:
-    """A chart: ``categories`` (labels), ``all_series`` (from ``series``), ``links`` per category,
-    ``maximum`` of the first value axis (100 for a rate), ``lines``: horizontal reference lines as
-    (value, label, axis), ``marks``: vertical markers at a category as (category, label)."""
+    """A chart: ``categories`` (labels), ``all_series`` (from ``series``), ``links`` per category
+    (left out when none is given), ``maximum`` of the first value axis (100 for a rate), ``lines``:
+    horizontal reference lines as (value, label, axis), ``marks``: vertical markers at a category
+    as (category, label)."""
     categories = [str(label) for label in categories]
     for one in all_series:
         if len(one["values"]) != len(categories):
             raise ValueError("a series needs one value per category")
     data = {"categories": categories, "series": list(all_series), "horizontal": horizontal}
-    if links is not None:
-        data["links"] = list(links)
+    links = list(links or [])
+    if any(links):
+        data["links"] = links
     if maximum is not None:
         data["max"] = _number(maximum)
     if lines:

@@ -45,7 +45,8 @@ def _pages(served_portal):  # noqa: F811
     return [
         ("lost-analysis", "zhang.wei", "/lost/analysis?kind=year"),
         ("grading", "admin", "/grading/"),
-        ("team-performance", "admin", f"/performance/?kind=year&department={fruit}"),
+        ("team-performance", "zhang.wei", "/performance/?kind=year"),
+        ("department-performance", "admin", f"/performance/?kind=year&department={fruit}"),
         ("my-performance", "liu.yang", "/performance/?kind=year"),
         ("complaints-summary", "admin", "/complaints/summary?kind=year"),
     ]
@@ -82,7 +83,7 @@ def test_every_chart_draws_without_an_error_and_fits(served_portal, browser, wid
             assert 0 < box["width"] <= width, f"{name}: chart {index} is wider than the window"
         # Every chart keeps its table beside it.
         assert page.locator("section.card table").count() >= figures.count() or name == "grading"
-        assert page.evaluate("document.documentElement.scrollWidth") <= width or name in ("team-performance", "my-performance"), \
+        assert page.evaluate("document.documentElement.scrollWidth") <= width or "performance" in name, \
             f"{name} scrolls sideways"
         if name in ("lost-analysis", "grading", "team-performance"):
             page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
@@ -94,6 +95,8 @@ def test_every_chart_draws_without_an_error_and_fits(served_portal, browser, wid
 def test_a_click_on_the_first_bar_opens_its_list(served_portal, browser, width):  # noqa: F811
     base_url = served_portal["url"]
     for name, user, path in _pages(served_portal):
+        if name == "department-performance":
+            continue  # the lists cannot show one department to the administrator: no drill-down
         context, page, problems = _open(browser, base_url, user, path, width)
         bar = page.locator("figure.chart").first.evaluate(FIRST_BAR)
         assert bar["inside"] and bar["mark"] == "path", f"{name}: no bar drawn where its value is"

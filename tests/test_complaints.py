@@ -166,6 +166,13 @@ def test_the_summary_for_a_head(client, team, customer):
     listed = client.get(by_category["links"][0]).get_data(as_text=True)
     assert customer.name in listed and "外部门客户" not in listed
     assert client.get(f"/complaints/summary?department={team['veg'].id}").status_code == 404
+    # The list has no department filter: the administrator's one-department summary opens none.
+    login_as(client, team["admin"])
+    one_department = client.get(f"/complaints/summary?kind=custom&start=2024-01-01&end=2030-12-31&department={team['fruit'].id}")
+    assert all("links" not in one for one in chart_data(one_department.get_data(as_text=True)))
+    assert "/complaints/?category=" not in one_department.get_data(as_text=True)
+    everyone = client.get("/complaints/summary?kind=custom&start=2024-01-01&end=2030-12-31").get_data(as_text=True)
+    assert all("links" in one for one in chart_data(everyone)) and "/complaints/?category=" in everyone
 
 
 def test_the_performance_page_shows_the_complaints_of_its_period(client, team, customer):

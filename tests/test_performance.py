@@ -69,6 +69,16 @@ def test_the_twelve_month_trends_carry_the_target_and_drill_down(client, team, s
     assert amount["links"][-1] == f"/contracts/?from={first}&to={(first + timedelta(days=32)).replace(day=1) - timedelta(days=1)}&owner={team['sales'].id}"
     assert "3,390.00" in client.get(amount["links"][-1]).get_data(as_text=True)
     assert f"decided_from={first}" in close_rate["links"][-1] and "status=won" in close_rate["links"][-1]
+    # A head's lists are the department's, as the team's trend; the administrator's lists hold every
+    # department, so a department's trend opens none; HR opens no record.
+    login_as(client, team["head"])
+    amount, _close_rate = chart_data(client.get("/performance/").get_data(as_text=True))
+    assert amount["series"][0]["values"][-1] == 4520.0 and amount["links"][-1].startswith("/contracts/?from=")
+    for who, url in (("admin", f"/performance/?department={team['fruit'].id}"), ("hr", "/performance/")):
+        login_as(client, team[who])
+        assert all("links" not in one for one in chart_data(client.get(url).get_data(as_text=True))), who
+    login_as(client, team["admin"])
+    assert all("links" in one for one in chart_data(client.get("/performance/").get_data(as_text=True)))
 
 
 def test_a_head_ranks_the_team_and_drills_down(client, team, sales_data):

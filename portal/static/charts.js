@@ -102,7 +102,7 @@
     var valueAxes = units.map(function (unit, index) { return valueAxis(spec, index, unit, horizontal); });
     var stacked = false;
     var series = spec.series.map(function (one, index) {
-      var drawn = {
+      var shape = {
         name: one.name,
         type: one.kind === "line" ? "line" : "bar",
         data: one.values,
@@ -112,24 +112,24 @@
         cursor: spec.links ? "pointer" : "default",
       };
       if (horizontal) {
-        drawn.xAxisIndex = one.axis;
+        shape.xAxisIndex = one.axis;
       } else {
-        drawn.yAxisIndex = one.axis;
+        shape.yAxisIndex = one.axis;
       }
       if (one.stack) {
-        drawn.stack = one.stack;
+        shape.stack = one.stack;
         stacked = true;
       }
-      if (drawn.type === "line") {
-        drawn.symbolSize = 7;
-        drawn.lineStyle = { width: 2, type: one.dashed ? "dashed" : "solid", color: PALETTE[index % PALETTE.length] };
+      if (shape.type === "line") {
+        shape.symbolSize = 7;
+        shape.lineStyle = { width: 2, type: one.dashed ? "dashed" : "solid", color: PALETTE[index % PALETTE.length] };
         if (one.dashed) {
-          drawn.symbol = "none";
+          shape.symbol = "none";
         }
       } else {
-        drawn.barMaxWidth = 40;
+        shape.barMaxWidth = 40;
       }
-      return drawn;
+      return shape;
     });
     (spec.lines || []).forEach(function (line) {
       var host = series.filter(function (one, index) { return spec.series[index].axis === line.axis; })[0] || series[0];
@@ -151,7 +151,7 @@
       animation: false,
       aria: { enabled: false },
       textStyle: { fontSize: narrow ? 11 : 12 },
-      grid: { left: 8, right: units.length > 1 ? 8 : 24, top: horizontal ? 28 : 28, bottom: legend ? 36 : 8, containLabel: true },
+      grid: { left: 8, right: units.length > 1 ? 8 : 24, top: 28, bottom: legend ? 36 : 8, containLabel: true },
       legend: legend ? { type: "scroll", bottom: 0, itemWidth: 14, itemHeight: 10 } : undefined,
       tooltip: {
         trigger: "axis",

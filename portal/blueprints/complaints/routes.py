@@ -282,11 +282,13 @@ def summary():
     before = summarise(summary_rows(current_user, previous.start, previous.end, filters.department), now, month_of)
     return render_template("complaints/summary.html", filters=filters, departments=departments, period=period,
                            previous=previous, current=current, before=before, status_labels=COMPLAINT_STATUS_LABELS,
-                           statuses=(NEW, IN_PROGRESS, RESOLVED, CLOSED), charts=_summary_charts(current, period))
+                           statuses=(NEW, IN_PROGRESS, RESOLVED, CLOSED), charts=_summary_charts(current, period, linked=not (current_user.role == Role.ADMIN and filters.department)))
 
 
-def _summary_charts(current, period) -> dict:
-    """The period's complaints by month and by category; a click opens the complaints behind it."""
+def _summary_charts(current, period, linked: bool) -> dict:
+    """The period's complaints by month and by category; a click opens the complaints behind it
+    when the list can show them (``linked``: it has no department filter, so the administrator's
+    one-department summary opens none)."""
     categories = {}
     for entry_id, name, archived_at in db.session.execute(
         select(LookupValue.id, LookupValue.name, LookupValue.archived_at).where(LookupValue.kind == COMPLAINT_CATEGORY)
@@ -297,12 +299,14 @@ def _summary_charts(current, period) -> dict:
 
     def month_link(key: str) -> str:
         month = month_period(date.fromisoformat(f"{key}-01"))
-        return url_for("complaints.index", **{"from": max(period.start, month.start).isoformat(), "to": min(period.end, month.end).isoformat()})
+        return url_for("complaints.index", **{"from": max(period.start, month.start).isoformat(), "to": min(period.end, month.end).isoformat()}) \
+            if linked else None
 
     by_month = stacked_columns([(month, month_link(month)) for month in months],
                                [(_("Complaints and suggestions received"), [current.by_month[month] for month in months])])
     by_category = bar_chart(
-        [(name, count, url_for("complaints.index", category=categories.get(name), **{"from": period.start.isoformat(), "to": period.end.isoformat()}))
+        [(name, count, url_for("complaints.index", category=categories.get(name), **{"from": period.start.isoformat(), "to": period.end.isoformat()})
+          if linked else None)
          for name, count in sorted(current.by_category.items(), key=lambda item: (-item[1], item[0]))],
         _("Complaints and suggestions received"), unit="count",
     )

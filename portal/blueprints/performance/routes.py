@@ -53,10 +53,17 @@ def _departments(department_id: int | None = None) -> list[Department]:
     return list(db.session.scalars(stmt.order_by(Department.name)))
 
 
+def _trend_lists_match(view: str) -> bool:
+    """Whether a month of the trends can open the records behind it: the contract and quote lists
+    show what the user may see (a salesperson's own, a head's department, everything for the
+    administrator), which is the trend's set except for the administrator looking at one
+    department; HR opens no record at all."""
+    return current_user.role != Role.HR and not (current_user.role == Role.ADMIN and view == "team")
+
+
 def _trend_charts(user_ids: list[int], period, today, links: bool, owner: int | None) -> dict:
     """Deal amount against the target and the close rate over the 12 months ending with the period's
-    last month, or this month when the period goes on after today; a month opens its contracts and its
-    decided quotes (not for HR)."""
+    last month (or this month when the period goes on after today); with ``links`` a month opens its contracts and its won quotes (``owner``'s only)."""
     months, day = [], min(period.end, today).replace(day=1)
     for _month in range(12):
         months.insert(0, month_period(day))
@@ -116,9 +123,8 @@ def index():
     return render_template(
         "performance/index.html", filters=filters, weeks=weeks, activity=activity, departments=departments, view=view, rows=rows,
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
-        period=period, previous=previous,
-        charts=_trend_charts(ids, period, filters.today, current_user.role != Role.HR, current_user.id if view == "mine" else None),
-        kind_labels=FOLLOW_UP_KIND_LABELS,
+        period=period, previous=previous, kind_labels=FOLLOW_UP_KIND_LABELS,
+        charts=_trend_charts(ids, period, filters.today, _trend_lists_match(view), current_user.id if view == "mine" else None),
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
         # Other areas' figures for the same period (the complaints summary for heads and the administrator).
         panels=panels_for("performance", SimpleNamespace(period=period, department_id=filters.department), current_user),
