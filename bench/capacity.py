@@ -122,7 +122,7 @@ def parse_wrk(output: str) -> dict:
 
 
 def run_wrk(url: str, headers: dict, connections: int, seconds: int, threads: int) -> dict:
-    command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
+    command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s"]
     for name, value in {"User-Agent": USER_AGENT, **headers}.items():
         command += ["-H", f"{name}: {value}"]
     completed = subprocess.run(command + [url], capture_output=True, text=True, check=True)
@@ -196,7 +196,7 @@ def main(argv=None) -> int:
     parser.add_argument("--size", default="large")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--server", default=DEFAULT_SERVER, help="as bench.loadtest: gunicorn:<workers>x<threads> or waitress:<threads>")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections (20–50)")
+    parser.add_argument("--connections", type=int, default=20, help="wrk connections (20–50)")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--only", default=None, help="comma-separated kinds (the login page is always measured)")
