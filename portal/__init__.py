@@ -34,6 +34,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     htmx.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    _install_request_translations(app)
     _init_login(app)
 
     from portal.blueprints import register_blueprints
@@ -74,6 +75,36 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.jinja_env.filters.update(day=day, minute=minute, money=money, quantity=quantity)
     app.jinja_env.add_extension("jinja2.ext.do")
     return app
+
+
+def request_translations():
+    """The request's translations, looked up once per request for the templates' ``_()`` and
+    ``ngettext()``: Flask-Babel looks them up (context, locale, domain cache) for every string,
+    which was a tenth of My day's rendering. Kept where ``flask_babel.refresh()`` clears it, so a
+    language changed during a request still applies to what is rendered after."""
+    from flask_babel import get_translations
+
+    if not g:
+        return get_translations()
+    translations = get_translations()
+    g._flask_babel.babel_translations = translations
+    return translations
+
+
+def _cached_translations():
+    state = g.get("_flask_babel") if g else None
+    translations = getattr(state, "babel_translations", None)
+    return translations if translations is not None else request_translations()
+
+
+def _install_request_translations(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: _cached_translations().ugettext(string),
+        ngettext=lambda singular, plural, number: _cached_translations().ungettext(singular, plural, number),
+        pgettext=lambda context, string: _cached_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, number: _cached_translations().unpgettext(context, singular, plural, number),
+        newstyle=True,
+    )
 
 
 def _select_locale() -> str:

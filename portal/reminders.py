@@ -5,6 +5,8 @@ apply to this user's role.
 """
 from typing import Callable
 
+from flask_babel import gettext as _
+
 from portal.panels import Section as ReminderSection
 
 # Each of My day's lists shows its first rows and its total, with a link to the whole list where
@@ -38,8 +40,6 @@ def split_folded(sections: list[ReminderSection]) -> tuple[list[ReminderSection]
 
 def folded_line(sections: list[ReminderSection]) -> str:
     """One sentence naming what is clear today: "No A, B or C today." (今天没有A、B和C); "" for none."""
-    from flask_babel import gettext as _
-
     labels = [section.empty_label for section in sections if section.empty_label]
     if not labels:
         return ""

@@ -179,3 +179,13 @@ def test_folded_line_in_chinese(client, team):
     line = body[body.index('class="empty all-clear"'):]
     line = line[line.index(">") + 1:line.index("</p>")]
     assert line.startswith("今天没有") and "、" in line and "和" in line and "到期报价" in line
+
+
+def test_each_request_renders_in_its_own_users_language(client, team, make_user):
+    """Templates look the translations up once per request: back-to-back requests of a Chinese and
+    an English user each get their own language, including plural forms."""
+    chinese = make_user("sales", team["fruit"], language="zh_CN")
+    for user, heading, line in ((chinese, "我的一天", "今天没有"), (team["sales"], "<h1>My day</h1>", "No "),
+                                (chinese, "我的一天", "今天没有")):
+        body = _my_day(client, user)
+        assert heading in body and body[body.index("all-clear"):].split(">", 1)[1].startswith(line)

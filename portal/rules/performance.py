@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import get_timezone
-from sqlalchemy import and_, case, func, or_, select, text, true
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, or_, select, text, true
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -373,9 +374,10 @@ class MonthAtAGlance:
         return self.figures.close_rate
 
 
-def month_at_a_glance(people, today: date) -> MonthAtAGlance:
-    """The month of ``today`` for the records owned by ``people`` (a list of user ids or a subquery
-    selecting them), in one statement of grouped aggregates read side by side:
+def month_at_a_glance(people, today: date, **parameters) -> MonthAtAGlance:
+    """The month of ``today`` for the records owned by ``people`` (a subquery selecting user ids,
+    its bound parameters given as ``parameters``), in one statement of grouped aggregates read side
+    by side:
 
     - deal amount 成交额: Σ total with tax of contracts signed this month (cancelled ones left out),
       as ``salesperson_metrics``;
@@ -387,9 +389,23 @@ def month_at_a_glance(people, today: date) -> MonthAtAGlance:
       week, an instalment's open part being min(amount, running total − amount received), on
       contracts not cancelled.
     Archived records never count.
+
+    The statement is built once per ``people`` (module-level subqueries with bound parameters) and
+    reused, so a request pays neither for building it nor for its cache key.
     """
     month, week = month_period(today), week_period(today)
-    days = (month.start, month.end)
+    row = db.session.execute(_month_statement(people), {
+        **parameters, "month_start": month.start, "month_end": month.end, "week_start": week.start, "week_end": week.end,
+        "today": today, "year": today.year, "month": today.month,
+    }).one()
+    figures = Metrics(deal_amount=_money(row[0]), won=int(row[1]), lost=int(row[2]), target=_money(row[6]))
+    return MonthAtAGlance(figures, open_quotes=int(row[3]), open_quoted_amount=_money(row[4]), due_this_week=_money(row[5]))
+
+
+@lru_cache(maxsize=8)
+def _month_statement(people):
+    days = (bindparam("month_start", type_=Date), bindparam("month_end", type_=Date))
+    today = bindparam("today", type_=Date)
     deals = (
         select(func.coalesce(func.sum(Contract.amount_gross), 0).label("amount"))
         .where(Contract.owner_id.in_(people), Contract.archived_at.is_(None), Contract.status != CANCELLED,
@@ -413,23 +429,22 @@ def month_at_a_glance(people, today: date) -> MonthAtAGlance:
         select(func.coalesce(func.sum(case((uncovered < Instalment.amount, uncovered), else_=Instalment.amount)), 0).label("amount"))
         .join(Contract, Contract.id == Instalment.contract_id)
         .where(Contract.owner_id.in_(people), Contract.archived_at.is_(None), Contract.status != CANCELLED,
-               Instalment.archived_at.is_(None), Instalment.due_on.between(week.start, week.end), uncovered > 0)
+               Instalment.archived_at.is_(None),
+               Instalment.due_on.between(bindparam("week_start", type_=Date), bindparam("week_end", type_=Date)), uncovered > 0)
         .subquery()
     )
     targets = (
         select(func.coalesce(func.sum(SalesTarget.amount), 0).label("amount"))
         .where(SalesTarget.user_id.in_(people), SalesTarget.archived_at.is_(None),
-               SalesTarget.year == today.year, SalesTarget.month == today.month)
+               SalesTarget.year == bindparam("year", type_=Integer), SalesTarget.month == bindparam("month", type_=Integer))
         .subquery()
     )
     # Each aggregate is one row: they are read side by side (joined on true, no cartesian growth).
-    row = db.session.execute(
+    return (
         select(deals.c.amount, decided.c.won, decided.c.lost, open_quotes.c.count, open_quotes.c.amount, due.c.amount,
                targets.c.amount)
         .select_from(deals).join(decided, true()).join(open_quotes, true()).join(due, true()).join(targets, true())
-    ).one()
-    figures = Metrics(deal_amount=_money(row[0]), won=int(row[1]), lost=int(row[2]), target=_money(row[6]))
-    return MonthAtAGlance(figures, open_quotes=int(row[3]), open_quoted_amount=_money(row[4]), due_this_week=_money(row[5]))
+    )
 
 
 def _money(value) -> Decimal:
