@@ -40,6 +40,7 @@ from portal.models.imports import ImportJob
 from portal.models.performance import SalesTarget
 from portal.models.pool import PoolEvent, PoolRule
 from portal.models.submissions import SubmissionKey
+from portal.models.notifications import DigestSend, DigestStatus, NotificationPreference
 from portal.models.quotes import (
     LOST_REASON,
     PRODUCT_CATEGORY,
@@ -55,6 +56,9 @@ from portal.models.quotes import (
 )
 
 __all__ = [
+    "DigestSend",
+    "DigestStatus",
+    "NotificationPreference",
     "ImportJob",
     "PoolEvent",
     "PoolRule",
