@@ -2,8 +2,6 @@
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from click.testing import CliRunner
-
 from conftest import login_as
 from followups_factories import make_customer, make_follow_up, make_team
 from notifications_helpers import parts, smtp, subscribe  # noqa: F401  (fixture)
@@ -39,7 +37,7 @@ def test_salesperson_gets_own_follow_ups_only_with_links(smtp, team):
     assert "陈静的酒店" not in html and "赵敏的菜场" not in html
     assert 'href="http://crm.example.lan/customers/' in html
     assert "http://crm.example.lan/customers/" in text
-    assert "Follow-ups due" in message["Subject"] or "My day" in message["Subject"]
+    assert message["Subject"].startswith("My day ")
 
 
 def test_head_gets_department_and_yesterdays_figures_not_other_departments(smtp, team):
@@ -138,8 +136,7 @@ def test_deactivated_user_gets_nothing(smtp, team):
 def test_command_sends(smtp, team, app):
     _customers(team)
     address = subscribe(team["sales"])
-    result = CliRunner().invoke(app.cli, ["send-digests"], obj=None, catch_exceptions=False) if False else \
-        app.test_cli_runner().invoke(args=["send-digests"])
+    result = app.test_cli_runner().invoke(args=["send-digests"])
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
     assert len(smtp.to(address)) == 1
@@ -153,11 +150,12 @@ def test_settings_page_saves_address_and_turns_digest_off(client, team, smtp):
     assert page.status_code == 200
     bad = client.post("/account/notifications", data={"email": "not an address", "digest_enabled": "y", "version": "1"})
     assert bad.status_code == 422
-    saved = client.post("/account/notifications", data={"email": "liu@example.test", "version": "1"})
+    saved = client.post("/account/notifications", data={"email": "liu@example.com", "version": "1"})
     assert saved.status_code == 302
     send_digests()
     assert smtp.messages == []  # turned off
-    client.post("/account/notifications", data={"email": "liu@example.test", "digest_enabled": "y", "version": "2"})
+    again = client.post("/account/notifications", data={"email": "liu@example.com", "digest_enabled": "y", "version": "1"})
+    assert again.status_code == 302
     send_digests()
-    assert len(smtp.to("liu@example.test")) == 1
+    assert len(smtp.to("liu@example.com")) == 1
     assert "Last digest sent" in client.get("/account/notifications").get_data(as_text=True)
