@@ -1,15 +1,18 @@
-from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import login_required
 from portal.blueprints.notifications import bp
+from portal.blueprints.notifications.feed import build_feed, new_feed_token, token_hash, user_for_token
 from portal.blueprints.notifications.forms import NotificationForm
 from portal.concurrency import edit_status, submit_versioned
+from portal.database import utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.models import DigestSend, NotificationPreference
+from portal.rules.followups import company_today
 
 
 def preference_for(user) -> NotificationPreference:
@@ -42,3 +45,48 @@ def settings():
     if conflict is not None:
         flash(_("These settings were changed meanwhile; here they are as saved."), "warning")
     return _page(form, preference, edit_status(form, conflict))
+
+
+@bp.route("/account/notifications/feed", methods=["POST"])
+@login_required
+def feed_create():
+    """A new private calendar address (the previous one stops working); shown once."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    preference = preference_for(current_user)
+    token = new_feed_token()
+    preference.feed_token_hash = token_hash(token)
+    preference.feed_created_at = utcnow()
+    db.session.add(preference)
+    db.session.commit()
+    return _page(NotificationForm(obj=preference, version=preference.version), preference,
+                 feed_url=url_for("notifications.feed", token=token, _external=True))
+
+
+@bp.route("/account/notifications/feed/revoke", methods=["POST"])
+@login_required
+def feed_revoke():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    preference = preference_for(current_user)
+    if preference.feed_token_hash:
+        preference.feed_token_hash = None
+        preference.feed_created_at = None
+        db.session.commit()
+        flash(_("The calendar address was revoked; calendars subscribed to it no longer update."), "success")
+    return redirect(url_for("notifications.settings"))
+
+
+@bp.route("/calendar/<string(maxlength=100):token>.ics")
+def feed(token: str):
+    """The calendar feed: no session, the token alone names the user (404 for any other token)."""
+    user = user_for_token(token)
+    if user is None:
+        abort(404)
+    with force_locale(user.language or "zh_CN"):
+        body = build_feed(user, company_today())
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'inline; filename="portal.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
