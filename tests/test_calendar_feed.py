@@ -121,3 +121,27 @@ def test_chinese_feed(client, team):
     db.session.commit()
     events = _events(client.get(_create_feed(client, team["sales"])))
     assert len(events) == 1 and "刘洋的超市" in next(iter(events)) and "Follow up" not in next(iter(events))
+
+
+def test_deliveries_instalments_and_quote_expiry(client, team):
+    from contracts_factories import make_contract, make_delivery
+    from quotes_factories import make_quote
+
+    today = company_today()
+    customer = make_customer(team["sales"], "刘洋的超市", phone="021-5555")
+    other = make_customer(team["outsider"], "赵敏的菜场")
+    contract = make_contract(customer, plan=[(today + timedelta(days=5), "500.00"), (today + timedelta(days=20), "630.00")],
+                             payments=[(today, "500.00")])
+    make_delivery(contract, planned_on=today + timedelta(days=2))
+    make_delivery(contract, planned_on=today - timedelta(days=1), delivered_on=today - timedelta(days=1))
+    make_quote(customer, status="sent", valid_days=10, sent_at=None)
+    make_quote(customer, status="draft", valid_days=12)
+    other_contract = make_contract(other, plan=[(today + timedelta(days=5), "1130.00")])
+    make_delivery(other_contract, planned_on=today + timedelta(days=2))
+    events = _events(client.get(_create_feed(client, team["sales"])))
+    kinds = sorted(summary.split(" ")[0] for summary in events)
+    assert kinds == ["Delivery", "Payment", "Quote"], list(events)
+    payment = next(event for summary, event in events.items() if summary.startswith("Payment"))
+    assert payment.decoded("dtstart") == today + timedelta(days=20)  # the first instalment is paid
+    assert "021-5555" in str(payment.get("description"))
+    assert all("赵敏" not in summary for summary in events)
