@@ -80,4 +80,10 @@ def default_settings(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD", ""),
         "SMTP_SENDER": os.environ.get("PORTAL_SMTP_SENDER", ""),
         "SMTP_TIMEOUT_SECONDS": 20,
+        # Team chat robots: the hosts the portal may post to, the timeout and tries of one post.
+        "WEBHOOK_ALLOWED_HOSTS": [host.strip() for host in os.environ.get(
+            "PORTAL_WEBHOOK_ALLOWED_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com").split(",") if host.strip()],
+        "WEBHOOK_TIMEOUT_SECONDS": 5,
+        "WEBHOOK_ATTEMPTS": 3,
+        "WEBHOOK_RETRY_SECONDS": 2,
     }

@@ -20,3 +20,13 @@ def send_digests_command():
         click.echo(f"failed: {username}", err=True)
     if result.failed:
         raise SystemExit(1)
+
+
+@bp.cli.command("send-webhooks")
+def send_webhooks_command():
+    """Post complaints past their deadline and any team chat message not posted yet."""
+    from portal.blueprints.notifications.webhooks import deliver_pending, queue_overdue_complaints
+
+    queued = queue_overdue_complaints()
+    posted = deliver_pending()
+    click.echo(f"complaints past their deadline {queued}, messages posted {posted}")

@@ -3,15 +3,15 @@ from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.access import login_required
+from portal.access import login_required, roles_required
 from portal.blueprints.notifications import bp
 from portal.blueprints.notifications.feed import build_feed, new_feed_token, token_hash, user_for_token
-from portal.blueprints.notifications.forms import NotificationForm
+from portal.blueprints.notifications.forms import NotificationForm, WebhookForm
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.models import DigestSend, NotificationPreference
+from portal.models import DepartmentWebhook, DigestSend, NotificationPreference, Role, WebhookMessage
 from portal.rules.followups import company_today
 
 
@@ -90,3 +90,28 @@ def feed(token: str):
     response.headers["Content-Disposition"] = 'inline; filename="portal.ics"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/department/team-chat", methods=["GET", "POST"])
+@roles_required(Role.HEAD)
+def team_chat():
+    """The head's department's group robot and what is posted to it."""
+    if current_user.department_id is None:
+        abort(404)
+    hook = db.session.scalar(select(DepartmentWebhook).where(DepartmentWebhook.department_id == current_user.department_id))
+    hook = hook or DepartmentWebhook(department_id=current_user.department_id, platform="wecom", url="", enabled=False,
+                                     lost_order_from=10000, contract_from=100000, overdue_complaints=True, version=1)
+    form = WebhookForm(obj=hook)
+    ready, conflict = submit_versioned(form, hook)
+    if ready:
+        form.populate_obj(hook)
+        hook.url = form.url.data or ""
+        db.session.add(hook)
+        db.session.commit()
+        flash(_("The team chat settings were saved."), "success")
+        return redirect(url_for("notifications.team_chat"))
+    if conflict is not None:
+        flash(_("These settings were changed meanwhile; here they are as saved."), "warning")
+    recent = db.session.scalars(select(WebhookMessage).where(WebhookMessage.department_id == current_user.department_id)
+                                .order_by(WebhookMessage.id.desc()).limit(10)).all()
+    return render_template("notifications/team_chat.html", form=form, recent=recent), edit_status(form, conflict)
