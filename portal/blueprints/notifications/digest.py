@@ -75,8 +75,15 @@ def as_user(user: User):
     app = current_app._get_current_object()
     base_url = app.config["PORTAL_BASE_URL"].rstrip("/") + "/"
     with app.test_request_context("/", base_url=base_url), force_locale(user.language or "zh_CN"):
+        # ``g`` belongs to the app context, which outlives this request: put back what was there.
+        previous = g.pop("_login_user", None)
         g._login_user = user
-        yield
+        try:
+            yield
+        finally:
+            g.pop("_login_user", None)
+            if previous is not None:
+                g._login_user = previous
 
 
 def render_digest(digest: Digest, today) -> tuple[str, str, str]:
