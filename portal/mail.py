@@ -3,6 +3,7 @@
 ``send_email`` raises ``MailError`` with the server's answer when the message is not accepted;
 the caller records it.
 """
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -74,8 +75,13 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.links: list[str] = []
+        self.skipping = 0  # inside <head>: the title is the subject already
+
+    SKIPPED = {"head", "style", "script"}
 
     def handle_starttag(self, tag, attrs):
+        if tag in self.SKIPPED:
+            self.skipping += 1
         if tag in self.BLOCKS:
             self.parts.append("\n")
         if tag == "li":
@@ -87,6 +93,8 @@ class _TextExtractor(HTMLParser):
             self.links.append(href if href.startswith("http") else "")
 
     def handle_endtag(self, tag):
+        if tag in self.SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
         if tag == "a" and self.links:
             href = self.links.pop()
             if href:
@@ -95,7 +103,8 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data):
-        self.parts.append(" ".join(data.split()) if data.strip() else (" " if data else ""))
+        if not self.skipping:
+            self.parts.append(re.sub(r"\s+", " ", data))
 
 
 def html_to_text(html: str) -> str:
