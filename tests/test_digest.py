@@ -159,3 +159,14 @@ def test_settings_page_saves_address_and_turns_digest_off(client, team, smtp):
     send_digests()
     assert len(smtp.to("liu@example.com")) == 1
     assert "Last digest sent" in client.get("/account/notifications").get_data(as_text=True)
+
+
+def test_a_day_claimed_by_a_run_in_progress_is_left_to_it(smtp, team):
+    from portal.database import utcnow
+
+    _customers(team)
+    address = subscribe(team["sales"])
+    db.session.add(DigestSend(user_id=team["sales"].id, day=company_today(), status="sending", claimed_at=utcnow()))
+    db.session.commit()
+    assert send_digests().sent == []
+    assert smtp.to(address) == []
