@@ -89,11 +89,15 @@ def _message_for(kind: str, record, hook: DepartmentWebhook) -> dict | None:
     return None
 
 
-def queue(session, kind: str, record) -> bool:
-    """Add the message of one event to ``session`` when the department has a robot for it."""
-    hook = session.scalar(select(DepartmentWebhook).where(
-        DepartmentWebhook.department_id == record.department_id, DepartmentWebhook.enabled.is_(True),
-        DepartmentWebhook.archived_at.is_(None), DepartmentWebhook.url != ""))
+def robots(session, department_ids) -> dict[int, DepartmentWebhook]:
+    """The enabled robots of these departments, by department. One statement."""
+    return {hook.department_id: hook for hook in session.scalars(select(DepartmentWebhook).where(
+        DepartmentWebhook.department_id.in_(set(department_ids)), DepartmentWebhook.enabled.is_(True),
+        DepartmentWebhook.archived_at.is_(None), DepartmentWebhook.url != ""))}
+
+
+def queue(session, kind: str, record, hook: DepartmentWebhook | None) -> bool:
+    """Add the message of one event to ``session`` when the department's robot wants it (once per event)."""
     if hook is None:
         return False
     key = f"{kind}:{record.id}"
@@ -130,8 +134,9 @@ def _queue(session):
     events = session.info.pop(_EVENTS, None)
     if not events:
         return
+    hooks = robots(session, [record.department_id for _kind, record in events])
     for kind, record in events:
-        if queue(session, kind, record):
+        if record.department_id in hooks and queue(session, kind, record, hooks[record.department_id]):
             session.info[_POSTED] = True
 
 
@@ -211,6 +216,7 @@ def queue_overdue_complaints(now=None) -> int:
         DepartmentWebhook, DepartmentWebhook.department_id == Complaint.department_id).where(
         Complaint.archived_at.is_(None), overdue_condition(now), DepartmentWebhook.enabled.is_(True),
         DepartmentWebhook.overdue_complaints.is_(True))).all()
-    queued = sum(1 for complaint in complaints if queue(db.session, "complaint", complaint))
+    hooks = robots(db.session, [complaint.department_id for complaint in complaints])
+    queued = sum(1 for complaint in complaints if queue(db.session, "complaint", complaint, hooks.get(complaint.department_id)))
     db.session.commit()
     return queued
