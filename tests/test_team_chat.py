@@ -168,3 +168,21 @@ def test_head_sets_the_robot_others_may_not(client, team, robot):
     assert saved.status_code == 302
     hook = db.session.query(DepartmentWebhook).one()
     assert hook.department_id == team["fruit"].id and hook.platform == "dingtalk"
+
+
+def test_dingtalk_signing_adds_timestamp_and_sign(robot, team):
+    import base64
+    import hashlib
+    import hmac
+    from urllib.parse import parse_qs, urlsplit
+
+    _hook(team, robot, platform="dingtalk", secret="SECabc")
+    customer = make_customer(team["sales"], "华联超市")
+    make_contract(customer, lines=(("苹果", "100", "100.00"),))
+    assert jobs.wait_for_all(30)
+    [call] = robot.received
+    query = parse_qs(urlsplit(call["path"]).query)
+    timestamp, sign = query["timestamp"][0], query["sign"][0]
+    expected = hmac.new(b"SECabc", f"{timestamp}\nSECabc".encode(), hashlib.sha256).digest()
+    assert base64.b64decode(sign) == expected
+    assert query["key"] == ["abc"]

@@ -57,6 +57,7 @@ def upgrade():
         sa.Column('department_id', sa.Integer(), nullable=False),
         sa.Column('platform', sa.String(length=10), nullable=False),
         sa.Column('url', sa.String(length=500), nullable=False),
+        sa.Column('secret', sa.String(length=100), nullable=False),
         sa.Column('enabled', sa.Boolean(), nullable=False),
         sa.Column('lost_order_from', sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column('contract_from', sa.Numeric(precision=14, scale=2), nullable=False),

@@ -73,13 +73,15 @@ class DepartmentWebhook(BusinessRecord, db.Model):
 
     __tablename__ = "department_webhooks"
     RECORD_LABEL = _l("Team chat webhooks")
-    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"url"}
+    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"url", "secret"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), unique=True, nullable=False)
     platform: Mapped[str] = mapped_column(String(10), nullable=False, default=WebhookPlatform.WECOM)
     # The robot's address holds its key: kept out of the audit trail.
     url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    # A DingTalk robot's signing secret (加签), when it has one.
+    secret: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     lost_order_from: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("10000"))
     contract_from: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("100000"))

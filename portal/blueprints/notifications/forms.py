@@ -19,6 +19,8 @@ class WebhookForm(VersionedForm):
                                                      ("dingtalk", _l("DingTalk (钉钉) group robot"))])
     url = StringField(_l("Robot address (webhook)"), validators=[Optional(), Length(max=500)],
                       filters=[lambda value: value.strip() if isinstance(value, str) else value])
+    secret = StringField(_l("DingTalk signing secret (加签), if the robot has one"), validators=[Optional(), Length(max=100)],
+                         filters=[lambda value: value.strip() if isinstance(value, str) else value])
     enabled = BooleanField(_l("Post to the team chat"))
     lost_order_from = BoundedDecimalField(_l("Lost orders from (amount)"), validators=[InputRequired(), NumberRange(min=0)])
     contract_from = BoundedDecimalField(_l("Signed contracts from (amount)"), validators=[InputRequired(), NumberRange(min=0)])

@@ -99,13 +99,14 @@ def team_chat():
     if current_user.department_id is None:
         abort(404)
     hook = db.session.scalar(select(DepartmentWebhook).where(DepartmentWebhook.department_id == current_user.department_id))
-    hook = hook or DepartmentWebhook(department_id=current_user.department_id, platform="wecom", url="", enabled=False,
+    hook = hook or DepartmentWebhook(department_id=current_user.department_id, platform="wecom", url="", secret="", enabled=False,
                                      lost_order_from=10000, contract_from=100000, overdue_complaints=True, version=1)
     form = WebhookForm(obj=hook)
     ready, conflict = submit_versioned(form, hook)
     if ready:
         form.populate_obj(hook)
         hook.url = form.url.data or ""
+        hook.secret = form.secret.data or ""
         db.session.add(hook)
         db.session.commit()
         flash(_("The team chat settings were saved."), "success")
