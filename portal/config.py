@@ -67,4 +67,23 @@ def default_settings(instance_path: str) -> dict:
         "JOB_HEARTBEAT_SECONDS": 5,
         # …and a job working with an older stamp was interrupted (its process stopped).
         "JOB_STALE_AFTER_SECONDS": int(os.environ.get("PORTAL_JOB_STALE_AFTER_SECONDS", "45")),
+        # Where links in e-mails and the calendar feed point (the address people open the portal at).
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://localhost:8000"),
+        # The morning digest (`flask send-digests`, run from cron): sent from this company time on.
+        "DIGEST_TIME": os.environ.get("PORTAL_DIGEST_TIME", "07:30"),
+        "DIGEST_MAX_ATTEMPTS": int(os.environ.get("PORTAL_DIGEST_MAX_ATTEMPTS", "5")),
+        "SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "25")),
+        # none, starttls or ssl
+        "SMTP_TLS": os.environ.get("PORTAL_SMTP_TLS", "none").strip().lower(),
+        "SMTP_USER": os.environ.get("PORTAL_SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD", ""),
+        "SMTP_SENDER": os.environ.get("PORTAL_SMTP_SENDER", ""),
+        "SMTP_TIMEOUT_SECONDS": 20,
+        # Team chat robots: the hosts the portal may post to, the timeout and tries of one post.
+        "WEBHOOK_ALLOWED_HOSTS": [host.strip() for host in os.environ.get(
+            "PORTAL_WEBHOOK_ALLOWED_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com").split(",") if host.strip()],
+        "WEBHOOK_TIMEOUT_SECONDS": 5,
+        "WEBHOOK_ATTEMPTS": 3,
+        "WEBHOOK_RETRY_SECONDS": 2,
     }

@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.grading import bp as grading_bp
     from portal.blueprints.pool import bp as pool_bp
     from portal.blueprints.search import bp as search_bp
+    from portal.blueprints.notifications import bp as notifications_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -40,3 +41,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(grading_bp)
     app.register_blueprint(pool_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(notifications_bp)

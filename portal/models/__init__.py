@@ -40,6 +40,15 @@ from portal.models.imports import ImportJob
 from portal.models.performance import SalesTarget
 from portal.models.pool import PoolEvent, PoolRule
 from portal.models.submissions import SubmissionKey
+from portal.models.notifications import (
+    DepartmentWebhook,
+    DigestSend,
+    DigestStatus,
+    NotificationPreference,
+    WebhookMessage,
+    WebhookPlatform,
+    WebhookStatus,
+)
 from portal.models.quotes import (
     LOST_REASON,
     PRODUCT_CATEGORY,
@@ -55,6 +64,13 @@ from portal.models.quotes import (
 )
 
 __all__ = [
+    "DepartmentWebhook",
+    "WebhookMessage",
+    "WebhookPlatform",
+    "WebhookStatus",
+    "DigestSend",
+    "DigestStatus",
+    "NotificationPreference",
     "ImportJob",
     "PoolEvent",
     "PoolRule",
