@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 from portal.models.accounts import Department, Language, Role, User
+from portal.models.access_log import AccessLogEntry
 from portal.models.audit import AuditEntry
 from portal.models.settings import CompanySetting
 from portal.models.customers import (
@@ -55,6 +56,7 @@ from portal.models.quotes import (
 )
 
 __all__ = [
+    "AccessLogEntry",
     "ImportJob",
     "PoolEvent",
     "PoolRule",
