@@ -37,7 +37,7 @@ def upgrade():
     )
     op.create_index('ix_access_log_user_day', 'access_log', ['user_id', 'day', 'kind', 'row_count'], unique=False)
     op.create_index('ix_access_log_department_day', 'access_log', ['department_id', 'day', 'user_id', 'kind'], unique=False)
-    op.create_index('ix_access_log_day', 'access_log', ['day'], unique=False)
+    op.create_index('ix_access_log_day', 'access_log', ['day', 'user_id', 'kind', 'row_count'], unique=False)
 
 
 def downgrade():

@@ -22,7 +22,7 @@ class AccessLogEntry(db.Model):
         # A person's day (the list, the alerts' counts and medians) and a department's day.
         Index("ix_access_log_user_day", "user_id", "day", "kind", "row_count"),
         Index("ix_access_log_department_day", "department_id", "day", "user_id", "kind"),
-        Index("ix_access_log_day", "day"),
+        Index("ix_access_log_day", "day", "user_id", "kind", "row_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
