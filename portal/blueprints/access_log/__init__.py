@@ -21,9 +21,31 @@ def prune_access_log_command(days):
     click.echo(f"deleted {prune_access_log(days)} access log rows")
 
 
+@click.command("report-inactive-owners")
+def report_inactive_owners_command():
+    """List the customers whose owner is deactivated, per department (nightly)."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Customer, Department, User
+
+    stmt = (
+        select(Department.name, User.display_name, func.count())
+        .select_from(Customer).join(User, User.id == Customer.owner_id)
+        .outerjoin(Department, Department.id == Customer.department_id)
+        .where(User.active.is_(False), Customer.archived_at.is_(None), Customer.pool_since.is_(None))
+        .group_by(Department.name, User.display_name).order_by(Department.name, User.display_name)
+    )
+    rows = db.session.execute(stmt).all()
+    for department, owner, count in rows:
+        click.echo(f"{department or '-'}\t{owner}\t{count}")
+    click.echo(f"{sum(count for *_rest, count in rows)} customers owned by deactivated users")
+
+
 @bp.record_once
 def _add_commands(state) -> None:
     state.app.cli.add_command(prune_access_log_command)
+    state.app.cli.add_command(report_inactive_owners_command)
 
 
 from portal.blueprints.access_log import reminders, routes  # noqa: E402,F401

@@ -1,16 +1,17 @@
 """My day of a head (their department) and the administrator: who opened or exported more today
-than the alert thresholds allow, with what they opened."""
+than the alert thresholds allow, with what they opened; customers whose owner has left."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from portal.access import scope_clause
 from portal.access_log import EXPORT_ROWS_ALERT, PAGE_VIEWS_ALERT
 from portal.blueprints.access_log.queries import day_counts, history_counts, opened_on
 from portal.company_settings import get_setting
 from portal.extensions import db
-from portal.models import Role, User
-from portal.reminders import LIST_LIMIT, ReminderSection, register_reminders
+from portal.models import Customer, Role, User
+from portal.reminders import LIST_LIMIT, ReminderSection, list_total, register_reminders
 from portal.rules.access_log import MINIMUM_THRESHOLD, alert_threshold, raises_alert
 from portal.rules.followups import company_today
 
@@ -70,3 +71,29 @@ def access_alerts_section(user) -> ReminderSection | None:
     return ReminderSection(
         _("Unusual reading of customer data"), "access_log/_reminders.html", {"alerts": alerts, "day": day}, order=3,
     )
+
+
+def customers_of_inactive_owners(user, limit: int = LIST_LIMIT) -> list:
+    """The live customers (outside the pool) in ``user``'s scope whose owner is deactivated, by name,
+    each row carrying the total: (id, name, owner, total)."""
+    stmt = (
+        select(Customer.id, Customer.name, User.display_name.label("owner"), func.count().over().label("total"))
+        .join(User, User.id == Customer.owner_id)
+        .where(User.active.is_(False), Customer.archived_at.is_(None), Customer.pool_since.is_(None),
+               scope_clause(Customer, user))
+        .order_by(Customer.name, Customer.id)
+        .limit(limit)
+    )
+    return db.session.execute(stmt).all()
+
+
+@register_reminders
+def orphaned_customers_section(user) -> ReminderSection | None:
+    """A head's (and the administrator's) customers left with someone who has left, until there are none."""
+    if user.role not in (Role.HEAD, Role.ADMIN):
+        return None
+    rows = customers_of_inactive_owners(user)
+    if not rows:
+        return None
+    return ReminderSection(_("Customers of people who have left"), "access_log/_orphaned.html",
+                           {"customers": rows, "total": list_total(rows)}, order=4)
