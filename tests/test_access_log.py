@@ -242,3 +242,10 @@ def test_a_persons_own_median_raises_their_threshold(client, team):
     _open_pages(client, customers, 150)
     login_as(client, team["head"])
     assert "Unusual reading" not in client.get("/").get_data(as_text=True)  # 150 ≤ 3 × 60
+
+
+def test_the_nightly_prune_command(app, team):
+    db.session.add(AccessLogEntry(day=company_today() - timedelta(days=40), user_id=team["sales"].id, kind=EXPORT))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["prune-access-log", "--days", "30"])
+    assert result.exit_code == 0 and "deleted 1 access log rows" in result.output

@@ -115,3 +115,13 @@ def test_a_heads_my_day_lists_customers_whose_owner_left_until_there_are_none(cl
     db.session.commit()
     login_as(client, team["head"])
     assert "Customers of people who have left" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_nightly_report_names_customers_whose_owner_left(app, team):
+    new_customer(team["sales"], name="没人管的客户")
+    new_customer(team["colleague"], name="有人管的客户")
+    team["sales"].active = False
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["report-inactive-owners"])
+    assert result.exit_code == 0
+    assert "水果部\t刘洋\t1" in result.output and "1 customers owned by deactivated users" in result.output
