@@ -40,6 +40,8 @@ LIMITS = {
     "nightly_command_s": 10.0,
     "grading_page_ms": 300.0,
     "import_over_bare": 1.5,
+    "access_log_record_ms": 0.3,
+    "access_log_list_ms": 100.0,
 }
 REPEAT = {"request": 50, "baseline": 50, "query": 60}
 WARMUP = 3
@@ -364,6 +366,9 @@ class Bench:
 
     def search(self) -> None:
         _search_scenario(self)
+
+    def access_log(self) -> None:
+        _access_log_scenario(self)
 
     def customer_page(self) -> None:
         from flask import url_for
@@ -921,8 +926,84 @@ def _export_scenario(bench) -> None:
     bench.add("export.customers.extra_peak_mb", export_peak - bare_peak, "MB", LIMITS["export_extra_peak_mb"])
 
 
+ACCESS_LOG_ROWS = 1_000_000
+
+
+def _fill_access_log(bench, wanted: int = ACCESS_LOG_ROWS) -> None:
+    """Bring the access log to ``wanted`` rows, once: customer page views and a few exports of every
+    user, spread over the last 365 days (deterministic), kept for later runs like the generated data."""
+    import random
+    from datetime import timedelta
+
+    from sqlalchemy import func, insert
+
+    from portal.database import utcnow
+    from portal.models import AccessLogEntry, User
+    from portal.rules.followups import company_today
+
+    with bench.app.app_context():
+        session = bench.db.session
+        have = session.scalar(select(func.count()).select_from(AccessLogEntry))
+        if have >= wanted:
+            return
+        users = session.execute(select(User.id, User.department_id)).all()
+        today = company_today()
+        rng = random.Random(31)
+        now = utcnow()
+        batch = []
+        for number in range(have, wanted):
+            user_id, department_id = users[number % len(users)]
+            days_ago = rng.randrange(365)
+            export = number % 50 == 0
+            batch.append({
+                "created_at": now - timedelta(days=days_ago, seconds=rng.randrange(86400)), "day": today - timedelta(days=days_ago),
+                "user_id": user_id, "department_id": department_id, "kind": "export" if export else "customer",
+                "target": "/customers/export" if export else f"/customers/{number % 100000 + 1}",
+                "record_id": None if export else number % 100000 + 1, "filters": "", "row_count": 200 if export else None,
+                "address": "10.0.0.1",
+            })
+            if len(batch) == 10_000:
+                session.execute(insert(AccessLogEntry), batch)
+                batch = []
+        if batch:
+            session.execute(insert(AccessLogEntry), batch)
+        session.commit()
+        session.execute(text("ANALYZE access_log"))
+        session.commit()
+
+
+def _access_log_scenario(bench) -> None:
+    """What logging adds to a customer page — one ``record_access`` (its INSERT and commit) as the
+    salesperson, the rows removed afterwards — against 0.3 ms; then the log's daily list (the htmx
+    fragment of today, and of one person's day) as the biggest department's head and the
+    administrator, over 1,000,000 log rows, against 100 ms at p95."""
+    from flask import url_for
+    from sqlalchemy import delete, func
+
+    from portal.access_log import record_access
+    from portal.models import AccessLogEntry
+
+    _fill_access_log(bench)
+    sales = bench.user("sales")
+    with bench.app.test_request_context("/customers/1"):
+        session = bench.db.session
+        before = session.scalar(select(func.max(AccessLogEntry.id))) or 0
+        samples = timed(lambda: record_access("customer", target="/customers/1", record_id=1, user=sales), bench.count("request"))
+        session.execute(delete(AccessLogEntry).where(AccessLogEntry.id > before))
+        session.commit()
+    bench.add("access_log.record.median", statistics.median(samples), "ms", LIMITS["access_log_record_ms"])
+    bench.add("access_log.record.p95", p95(samples), "ms")
+    rows = {"HX-Request": "true", "HX-Target": "access-log-rows"}
+    for role in ("head", "admin"):
+        with bench.app.test_request_context():
+            day_url = url_for("access_log.index")
+            person_url = url_for("access_log.index", user=sales.id)
+        bench.request_figures(f"access_log.{role}.day.fragment", role, day_url, rows, LIMITS["access_log_list_ms"])
+        bench.request_figures(f"access_log.{role}.person.fragment", role, person_url, rows, LIMITS["access_log_list_ms"])
+
+
 SCENARIOS = ("customer_list", "customer_page", "my_day", "quotes", "lost_analysis", "contracts", "performance", "complaints",
-             "grading", "pool", "imports", "export", "search")
+             "grading", "pool", "imports", "export", "search", "access_log")
 
 
 def measure(url: str, facts: dict, instance_path: str, repeat: int | None = None, only: list[str] | None = None) -> list[dict]:

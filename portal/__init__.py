@@ -58,6 +58,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from portal.submissions import submission_key_field
     from portal.letterhead import bilingual
     from portal.printing import letterhead_lines
+    from portal.exporting import export_right_note
 
     app.jinja_env.globals.update(
         navigation_for=navigation_for,
@@ -69,6 +70,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         submission_key_field=submission_key_field,
         bilingual=bilingual,
         letterhead_lines=letterhead_lines,
+        export_right_note=export_right_note,
     )
     from portal.rendering import day, minute, money, quantity
 

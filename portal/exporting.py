@@ -20,13 +20,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Iterable
 
-from flask import send_file
-from flask_babel import to_user_timezone
+from flask import abort, has_request_context, request, send_file
+from flask_babel import format_datetime, gettext, to_user_timezone
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from portal.access_log import ACCESS_LOG, record_access
+from portal.company_settings import SettingDefinition, get_setting, register_setting
+from portal.database import utcnow
+from portal.models.access_log import EXPORT
+from portal.rules.exports import DEFAULT_LEVELS, DETAILS, NAMES, columns_for_level, export_level
 from portal.rules.followups import company_today
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -43,6 +50,38 @@ class Column:
     value: Callable  # row -> value
     number_format: str | None = None
     width: float = 14
+    # Phones, mobiles, e-mail, WeChat: left out where the role's export right is "names".
+    contact: bool = False
+
+
+# The export right of each role (what a list carrying contact details exports for it).
+EXPORT_RIGHT_HINT = _l("details: with phones, mobiles, e-mail and WeChat; names: without them; none: no such export.")
+EXPORT_RIGHTS = {
+    role: register_setting(SettingDefinition(
+        f"exports.{role}", label, default=DEFAULT_LEVELS[role], group=ACCESS_LOG, max_length=10, hint=EXPORT_RIGHT_HINT,
+    ))
+    for role, label in (
+        ("sales", _l("Exports of salespeople")),
+        ("head", _l("Exports of department heads")),
+        ("admin", _l("Exports of administrators")),
+    )
+}
+
+
+def user_export_level(user) -> str:
+    """``details``, ``names`` or ``none``: what exports carrying contact details give ``user``."""
+    definition = EXPORT_RIGHTS.get(str(user.role))
+    return export_level(user.role, get_setting(definition.key) if definition else None)
+
+
+def export_right_note(user) -> str:
+    """The sentence the export buttons show: what the user's export carries."""
+    level = user_export_level(user)
+    if level == DETAILS:
+        return gettext("Your exports carry contact details.")
+    if level == NAMES:
+        return gettext("Your exports leave out phones, mobiles, e-mail and WeChat.")
+    return gettext("Lists with contact details cannot be exported with your role.")
 
 
 def is_formula_like(value) -> bool:
@@ -80,18 +119,27 @@ def write_workbook(target, title: str, columns: list[Column], rows: Iterable) ->
     return write_sheets(target, [(title, columns, rows)])[0]
 
 
-def write_sheets(target, sheets) -> list[int]:
-    """Several lists in one workbook: ``sheets`` are (title, columns, rows); the row counts."""
+def write_sheets(target, sheets, stamp: str = "", author: str = "") -> list[int]:
+    """Several lists in one workbook: ``sheets`` are (title, columns, rows); the row counts.
+    ``stamp`` (who exported it and when) goes into the document's properties and every sheet's
+    printed footer, ``author`` into its author field."""
     workbook = Workbook(write_only=True)
-    counts = [_write_sheet(workbook, title, columns, rows) for title, columns, rows in sheets]
+    if stamp:
+        workbook.properties.creator = author
+        workbook.properties.lastModifiedBy = author
+        workbook.properties.description = stamp
+        workbook.properties.subject = stamp
+    counts = [_write_sheet(workbook, title, columns, rows, stamp) for title, columns, rows in sheets]
     workbook.save(target)
     return counts
 
 
-def _write_sheet(workbook, title, columns: list[Column], rows: Iterable) -> int:
+def _write_sheet(workbook, title, columns: list[Column], rows: Iterable, stamp: str = "") -> int:
     # Sheet titles: at most 31 characters, none of []:*?/\
     safe_title = "".join(" " if character in "[]:*?/\\" else character for character in str(title))[:31]
     sheet = workbook.create_sheet(title=safe_title)
+    if stamp:
+        sheet.oddFooter.center.text = stamp.replace("&", "&&")
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -120,14 +168,34 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def write_sheets_response(list_name, sheets):
-    """The download of a workbook of several sheets (see ``write_sheets``) as ``<name>-<date>.xlsx``."""
+    """The download of a workbook of several sheets (see ``write_sheets``) as ``<name>-<date>.xlsx``,
+    each sheet's columns as the user's export right allows (403 where it allows no such export),
+    stamped with who exported it and when, and recorded in the access log."""
+    level = user_export_level(current_user)
+    allowed = []
+    for title, columns, rows in sheets:
+        kept = columns_for_level(columns, level)
+        if kept is None:
+            abort(403)
+        allowed.append((title, kept, rows))
     buffer = io.BytesIO()
-    write_sheets(buffer, sheets)
-    return xlsx_file_response(buffer.getvalue(), f"{list_name}-{company_today().isoformat()}.xlsx")
+    counts = write_sheets(buffer, allowed, export_stamp(current_user), current_user.display_name)
+    return xlsx_file_response(buffer.getvalue(), f"{list_name}-{company_today().isoformat()}.xlsx", sum(counts))
 
 
-def xlsx_file_response(data: bytes, filename: str):
-    """A finished workbook (a formatted report built by its area) as a download named ``filename``."""
+def export_stamp(user) -> str:
+    """"Exported by <name> (<username>) at <time>": the line a leaked file is traced by."""
+    return gettext("Exported by %(name)s (%(username)s) at %(time)s", name=user.display_name, username=user.username,
+                   time=format_datetime(utcnow(), "yyyy-MM-dd HH:mm"))
+
+
+def xlsx_file_response(data: bytes, filename: str, row_count: int | None = None, *, record: bool = True):
+    """A finished workbook (a formatted report built by its area) as a download named ``filename``;
+    the export is recorded in the access log (the list's address, its filter and its rows) unless
+    ``record`` is false (a blank template holds no data)."""
+    if record and has_request_context() and current_user.is_authenticated:
+        record_access(EXPORT, target=request.path, filters=request.query_string.decode("utf-8", "replace"),
+                      row_count=row_count)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 

@@ -3,6 +3,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.blueprints.access_log import bp as access_log_bp
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.audit import bp as audit_bp
     from portal.blueprints.auth import bp as auth_bp
@@ -42,3 +43,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pool_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(access_log_bp)

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 from portal.models.accounts import Department, Language, Role, User
+from portal.models.access_log import AccessLogEntry
 from portal.models.audit import AuditEntry
 from portal.models.settings import CompanySetting
 from portal.models.customers import (
@@ -71,6 +72,7 @@ __all__ = [
     "DigestSend",
     "DigestStatus",
     "NotificationPreference",
+    "AccessLogEntry",
     "ImportJob",
     "PoolEvent",
     "PoolRule",

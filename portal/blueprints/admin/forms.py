@@ -79,3 +79,13 @@ class DepartmentForm(VersionedForm):
             stmt = stmt.where(Department.id != self._department.id)
         if db.session.scalar(stmt):
             raise ValidationError(_l("A department with this name exists."))
+
+
+class LeavingForm(FlaskForm):
+    """Where a leaving person's customers and records go (the grade choices are read by the route)."""
+
+    mode = SelectField(_l("Their customers go to"), choices=[
+        ("one", _l("One colleague")), ("grade", _l("Colleagues by intention grade")), ("pool", _l("The department's pool")),
+    ])
+    colleague_id = BoundedSelectField(_l("Colleague (everything else, and customers without a colleague chosen)"),
+                                      validators=[DataRequired()])

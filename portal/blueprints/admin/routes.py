@@ -12,6 +12,16 @@ from portal.blueprints.admin.forms import (
     ResetPasswordForm,
     UserCreateForm,
     UserEditForm,
+    LeavingForm,
+)
+from portal.blueprints.admin.leaving import (
+    BY_GRADE,
+    NO_GRADE,
+    colleagues_for,
+    move_everything,
+    owned_counts,
+    owned_grades,
+    owns_anything,
 )
 from portal.forms import ConfirmForm, bounded_int
 from portal.concurrency import edit_status, submit_versioned
@@ -142,6 +152,9 @@ def user_toggle_active(user_id: int):
     if user.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.user_edit", user_id=user.id))
+    if user.active and user.role in (Role.SALES, Role.HEAD) and owns_anything(user):
+        # Nobody leaves with customers: what they own is moved first, in the leaving procedure.
+        return redirect(url_for("admin.user_leaving", user_id=user.id))
     if request.method == "POST" and form.validate_on_submit():
         user.active = not user.active
         user.rotate_session_token()
@@ -246,3 +259,41 @@ def restore(record_type: str, record_id: int):
         db.session.commit()
         flash(_("%(label)s restored.", label=record.audit_label()), "success")
     return redirect(url_for("admin.archived"))
+
+
+@bp.route("/users/<int:user_id>/leaving", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def user_leaving(user_id: int):
+    """The leaving procedure: what the person owns and where it goes; one action moves all of it,
+    ends their sessions and deactivates them."""
+    user = _user_or_404(user_id)
+    if user.id == current_user.id or not user.active:
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    colleagues = colleagues_for(user)
+    form = LeavingForm()
+    form.colleague_id.choices = [(0, _("— choose —"))] + [
+        (colleague.id, f"{colleague.display_name} · {colleague.department_name}") for colleague in colleagues
+    ]
+    grades = owned_grades(user)
+    by_id = {colleague.id: colleague for colleague in colleagues}
+    by_grade, grade_errors = {}, []
+    if request.method == "POST":
+        for grade in grades:
+            try:
+                chosen = bounded_int(request.form.get(f"grade-{grade or NO_GRADE}", "0"), minimum=0)
+            except ValueError:
+                chosen = -1
+            if chosen and chosen not in by_id:
+                grade_errors.append(grade)
+            elif chosen:
+                by_grade[grade] = by_id[chosen]
+    if form.validate_on_submit() and not grade_errors and form.colleague_id.data in by_id:
+        moved = move_everything(user, form.mode.data, by_id[form.colleague_id.data],
+                                by_grade if form.mode.data == BY_GRADE else {}, current_user.id)
+        db.session.commit()
+        flash(_("%(name)s was deactivated and logged out; %(count)d customers and %(records)d other records were moved.",
+                name=user.username, count=moved["customers"], records=sum(moved.values()) - moved["customers"]), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/leaving.html", user=user, form=form, counts=owned_counts(user), grades=grades,
+                           colleagues=colleagues, grade_errors=grade_errors, no_grade=NO_GRADE), status

@@ -206,7 +206,7 @@ def deliveries_export():
         Column(_l("State"), lambda row: _delivery_state(row, today)),
         Column(_l("Delivery address"), lambda row: row.address, width=40),
         Column(_l("Receiving contact"), lambda row: row.receiver),
-        Column(_l("Receiver's phone"), lambda row: row.receiver_phone),
+        Column(_l("Receiver's phone"), lambda row: row.receiver_phone, contact=True),
         Column(_l("Owner"), lambda row: row.owner_name),
     ]
 

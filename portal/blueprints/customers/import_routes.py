@@ -103,7 +103,7 @@ def import_start():
 @roles_required(*IMPORT_ROLES)
 def import_template():
     """The template with drop-downs for stage, grade, source, type and the owners one may import for."""
-    return xlsx_file_response(template_workbook(current_user), "客户导入模板.xlsx")
+    return xlsx_file_response(template_workbook(current_user), "客户导入模板.xlsx", record=False)
 
 
 @bp.route("/import/<int:job_id>")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import get_scoped_or_404, login_required, roles_required, scope_clause
+from portal.access_log import record_access
 from portal.archiving import archive_after_confirmation
 from portal.audit import history_of
 from portal.blueprints.customers import bp
@@ -31,6 +32,7 @@ from portal.labels import translated
 from portal.concurrency import edit_status, submit_versioned
 from portal.database import utcnow
 from portal.extensions import db
+from portal.models.access_log import CONTACTS, CUSTOMER_PAGE
 from portal.models import STAGE_LABELS, VALUE_GRADES, Contact, Customer, Department, LookupKind, LookupValue, Role, User
 from portal.panels import panels_for
 from portal.rendering import form_status, render_page_or_fragment, wants_fragment
@@ -102,8 +104,8 @@ EXPORT_COLUMNS = [
     Column(_l("Grade"), itemgetter(3), width=8),
     Column(_l("Owner"), itemgetter(4)),
     Column(_l("Region"), itemgetter(5)),
-    Column(_l("Phone"), itemgetter(6), width=16),
-    Column(_l("Mobile"), itemgetter(7), width=16),
+    Column(_l("Phone"), itemgetter(6), width=16, contact=True),
+    Column(_l("Mobile"), itemgetter(7), width=16, contact=True),
     Column(_l("Next follow-up"), itemgetter(8), DATE_FORMAT),
 ]
 
@@ -184,6 +186,7 @@ DETAIL_OPTIONS = (
 def detail(customer_id: int):
     """A customer with its contacts, follow-ups and change history."""
     customer = _customer_or_404(customer_id, include_archived=True, options=DETAIL_OPTIONS)
+    record_access(CUSTOMER_PAGE, target=request.path, record_id=customer.id)
     return render_template(
         "customers/detail.html",
         customer=customer,
@@ -328,6 +331,8 @@ def contact_edit(customer_id: int, contact_id: int):
     """Change a contact person (with the same stale-form check as customers)."""
     customer = _customer_or_404(customer_id)
     contact = _contact_or_404(customer, contact_id)
+    if request.method == "GET":
+        record_access(CONTACTS, target=request.path, record_id=contact.id)
     form = ContactForm(obj=contact)
     ready, conflict = submit_versioned(form, contact)
     if ready:
