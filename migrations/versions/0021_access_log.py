@@ -12,7 +12,7 @@ from portal.database import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0021_access_log'
-down_revision = '0019_instalments_due'
+down_revision = '0020_notifications'
 branch_labels = None
 depends_on = None
 
