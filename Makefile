@@ -44,6 +44,11 @@ browser:
 	  echo "installing chromium for the browser tests"; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "WARNING: chromium could not be installed; the browser tests will be skipped"; }
+	@# A Chinese font, so the screenshots the browser tests save show the pages as people read them.
+	@fc-list 2>/dev/null | grep -qi zenhei || { \
+	  echo "installing a Chinese font for the browser tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null; } \
+	  || echo "WARNING: fonts-wqy-zenhei could not be installed; screenshots will show boxes for Chinese"; }
 
 run: install
 	$(BIN)/flask db upgrade
