@@ -240,6 +240,7 @@ def check_writes(database_url: str, run_id: str, saved: dict) -> dict:
             text("SELECT count(*), count(DISTINCT number) FROM quotes WHERE notes LIKE :prefix"), {"prefix": f"LT{run_id}-%"}
         ).one()
     engine.dispose()
+    resent = saved.get("payments_sent_again", [])
     saved = saved["follow_ups"] + saved["quotes"] + saved.get("payments", [])
     found = dict(rows)
     missing = [marker for marker in saved if marker not in found]
@@ -250,6 +251,10 @@ def check_writes(database_url: str, run_id: str, saved: dict) -> dict:
         "missing": len(missing),
         "duplicated": len(twice),
         "unconfirmed_but_saved": len(set(found) - set(saved)),
+        # Payments whose first answer was lost (a 502 while a server stopped) and that were sent
+        # again with the same one-time key: each saved once is what the key is for.
+        "payments_sent_again": len(resent),
+        "payments_sent_again_saved_once": sum(1 for marker in resent if found.get(marker) == 1),
         "quote_numbers_unique": numbers[0] == numbers[1],
         "exactly_once": not missing and not twice and numbers[0] == numbers[1],
     }

@@ -52,6 +52,11 @@ CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CUSTOMER_LINK = re.compile(r'href="/customers/(\d+)"')
 CONTRACT_LINK = re.compile(r'href="/contracts/(\d+)"')
+SUBMISSION_KEY = re.compile(r'name="submission_key" value="([^"]+)"')
+# A write whose answer was lost (nginx's 502 while an app server stops) is sent again with the same
+# one-time key, as a person would press Save again; the key makes the second one answer, not save.
+RESEND_STATUSES = {0, 502, 503, 504}
+RESENDS = 3
 STAGES = ("potential", "intended", "signed")
 GRADES = ("A", "B", "C", "D")
 ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
@@ -63,6 +68,8 @@ _account_numbers = {role: itertools.count() for role in ("sales", "head")}
 saved_markers: list[str] = []
 saved_quotes: list[str] = []
 saved_payments: list[str] = []
+# Payments sent again after a lost answer (each must still be in the database exactly once).
+resent_payments: list[str] = []
 # The measured window opens once every user has logged in: logins (scrypt) are not the workload.
 window = {"ready": 0, "opened": None}
 
@@ -234,23 +241,32 @@ class Salesperson(CustomerWork):
     @tag("payment")
     @task(1)
     def record_payment(self):
-        """A contract page, then a payment of 1.00 on it (money received for an unpaid contract)."""
+        """A contract's payment form, then a payment of 1.00 on it (money received for an unpaid
+        contract), sent again with the same one-time key while the answer is a gateway error."""
         if not self.contract_ids:
             return
         contract_id = random.choice(self.contract_ids)
-        self.client.get(f"/contracts/{contract_id}", name="contract.page")
+        form = self.client.get(f"/contracts/{contract_id}/payments/new", name="payment.form").text
+        key = SUBMISSION_KEY.search(form)
         marker = self.marker()
         today = (datetime.utcnow() + timedelta(hours=8)).date()
-        with self.client.post(
-            f"/contracts/{contract_id}/payments/new",
-            data={"received_on": today.isoformat(), "amount": "1.00", "method": "transfer", "note": marker, "csrf_token": self.csrf},
-            name="payment.create", allow_redirects=False, catch_response=True,
-        ) as response:
-            if response.status_code == 303 and response.headers.get("Location", "").endswith("#payments"):
-                saved_payments.append(marker)
-                response.success()
-            else:
+        data = {"received_on": today.isoformat(), "amount": "1.00", "method": "transfer", "note": marker,
+                "csrf_token": self.csrf, **({"submission_key": key.group(1)} if key else {})}
+        for attempt in range(RESENDS + 1):
+            with self.client.post(f"/contracts/{contract_id}/payments/new", data=data,
+                                  name="payment.create" if attempt == 0 else "payment.create (sent again)",
+                                  allow_redirects=False, catch_response=True) as response:
+                if response.status_code == 303 and response.headers.get("Location", "").endswith("#payments"):
+                    saved_payments.append(marker)
+                    response.success()
+                    return
+                if response.status_code in RESEND_STATUSES and attempt < RESENDS and key:
+                    response.success()  # counted as the person sees it: the next attempt decides
+                    resent_payments.append(marker)
+                    gevent.sleep(0.5)
+                    continue
                 response.failure(f"status {response.status_code}")
+                return
 
 
 class Analyst(CustomerWork):
@@ -317,4 +333,5 @@ def _write_results(environment, **_kwargs):
             json.dump({"seconds": round(seconds, 1), "logged_in": window["ready"], "mixed": _figures(mixed, seconds), "kinds": kinds, "errors": errors}, handle, ensure_ascii=False)
     if MARKERS_FILE:
         with open(MARKERS_FILE, "w", encoding="utf-8") as handle:
-            json.dump({"follow_ups": saved_markers, "quotes": saved_quotes, "payments": saved_payments}, handle)
+            json.dump({"follow_ups": saved_markers, "quotes": saved_quotes, "payments": saved_payments,
+                       "payments_sent_again": sorted(set(resent_payments))}, handle)
