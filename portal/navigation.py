@@ -68,11 +68,32 @@ def register_nav_item(item: NavItem, group: str | None = None, before: str | Non
     NAV_ITEMS.append(item)
 
 
+# The pages of each group in the order people look for them. Areas register their pages when their
+# package is imported, and that order changes with whoever imports first, so the order is kept
+# here; a page not named keeps its place after these, in the order registered.
+PAGE_ORDER = (
+    "home.index",
+    "customers.index", "pool.index", "lost.customers", "complaints.index",
+    "quotes.index", "contracts.index", "contracts.payments", "contracts.deliveries", "quotes.products",
+    "lost.analysis", "performance.index", "grading.index", "grading.churn",
+    "admin.users", "admin.departments", "lists.index", "settings.company", "settings.grades",
+    "quotes.competitors", "admin.archived", "access_log.index",
+)
+
+
+def _bar_position(indexed: tuple[int, NavItem]) -> tuple[int, int]:
+    index, item = indexed
+    if item.endpoint in PAGE_ORDER:
+        return (PAGE_ORDER.index(item.endpoint), index)
+    return (len(PAGE_ORDER), index)
+
+
 def navigation_for(user) -> list[NavItem]:
     """Every page the user's role may open, in the bar's order."""
     if not user or not user.is_authenticated:
         return []
-    return [item for item in NAV_ITEMS if user.role in item.roles]
+    ordered = [item for _index, item in sorted(enumerate(NAV_ITEMS), key=_bar_position)]
+    return [item for item in ordered if user.role in item.roles]
 
 
 def _current_item(items: list[NavItem], endpoint: str | None) -> NavItem | None:

@@ -237,3 +237,17 @@ def test_a_page_names_a_known_group():
 
     with pytest.raises(ValueError):
         register_nav_item(NavItem("nowhere.index", "x", frozenset()), group="elsewhere")
+
+
+def test_the_menu_order_does_not_depend_on_which_area_was_imported_first(world):
+    """Areas register their pages on import; the bar keeps its order whoever imports first."""
+    from portal import navigation
+
+    saved = list(navigation.NAV_ITEMS)
+    try:
+        navigation.NAV_ITEMS.reverse()
+        entries = {entry.key: entry for entry in navigation_menu(world.actors["sales"], "customers.index")}
+        assert [item.endpoint for item in entries["customers"].items] == [
+            "customers.index", "pool.index", "lost.customers", "complaints.index"]
+    finally:
+        navigation.NAV_ITEMS[:] = saved
