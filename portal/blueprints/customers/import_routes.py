@@ -4,7 +4,7 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, after_this_request, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -69,7 +69,15 @@ def _start_write(job_id: int, decisions: dict, user_id: int, owner: str) -> None
     except (OSError, ValueError):
         fail_job(job_id, owner, _("The checked rows are gone; upload the workbook again."))
         return
-    jobs.start(f"import-commit-{job_id}", commit_import, job_id, checked, decisions, user_id, current_user.language, owner)
+    language = current_user.language
+
+    # The write starts once this request's claim of the job is committed: a create form's one-time
+    # key holds the request's commits until its answer is ready, and a thread started earlier
+    # would find the job not yet claimed (on PostgreSQL it does not wait for the lock).
+    @after_this_request
+    def start_after_commit(response):
+        jobs.start(f"import-commit-{job_id}", commit_import, job_id, checked, decisions, user_id, language, owner)
+        return response
 
 
 @bp.route("/import", methods=["GET", "POST"])
