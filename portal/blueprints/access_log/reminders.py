@@ -60,7 +60,7 @@ def access_alerts(user, day) -> list[AccessAlert]:
     return sorted(alerts, key=lambda alert: (-alert.pages, alert.name))
 
 
-@register_reminders
+@register_reminders(first=True)
 def access_alerts_section(user) -> ReminderSection | None:
     if user.role not in (Role.HEAD, Role.ADMIN):
         return None
@@ -76,10 +76,15 @@ def access_alerts_section(user) -> ReminderSection | None:
 def customers_of_inactive_owners(user, limit: int = LIST_LIMIT) -> list:
     """The live customers (outside the pool) in ``user``'s scope whose owner is deactivated, by name,
     each row carrying the total: (id, name, owner, total)."""
+    # The few inactive accounts first, then their customers by the owner index: joining every
+    # customer of the department to its owner read all of them (40 ms) to find none.
+    inactive = db.session.scalars(select(User.id).where(User.active.is_(False))).all()
+    if not inactive:
+        return []
     stmt = (
         select(Customer.id, Customer.name, User.display_name.label("owner"), func.count().over().label("total"))
         .join(User, User.id == Customer.owner_id)
-        .where(User.active.is_(False), Customer.archived_at.is_(None), Customer.pool_since.is_(None),
+        .where(Customer.owner_id.in_(inactive), Customer.archived_at.is_(None), Customer.pool_since.is_(None),
                scope_clause(Customer, user))
         .order_by(Customer.name, Customer.id)
         .limit(limit)
@@ -87,7 +92,7 @@ def customers_of_inactive_owners(user, limit: int = LIST_LIMIT) -> list:
     return db.session.execute(stmt).all()
 
 
-@register_reminders
+@register_reminders(first=True)
 def orphaned_customers_section(user) -> ReminderSection | None:
     """A head's (and the administrator's) customers left with someone who has left, until there are none."""
     if user.role not in (Role.HEAD, Role.ADMIN):
