@@ -2,13 +2,17 @@
 the other rows waiting, in one INSERT by a background writer, by a read that needs it (the log's
 list, My day's alerts), by an export, or at the process's exit — exactly once, and a failed write
 neither breaks a page nor loses a row."""
+import http.client
 import logging
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +22,7 @@ import portal.access_log as access_log
 from conftest import login_as
 from customer_factories import new_customer
 from followups_factories import make_team
+from portal import create_app
 from portal.extensions import db
 from portal.models import AccessLogEntry
 from portal.models.access_log import CUSTOMER_PAGE, EXPORT
@@ -31,7 +36,9 @@ def team(make_department, make_user):
 def _rows() -> list[tuple]:
     """What the table holds now (no flush): (kind, record_id) in id order."""
     db.session.commit()
-    return [tuple(row) for row in db.session.execute(select(AccessLogEntry.kind, AccessLogEntry.record_id).order_by(AccessLogEntry.id))]
+    rows = [tuple(row) for row in db.session.execute(select(AccessLogEntry.kind, AccessLogEntry.record_id).order_by(AccessLogEntry.id))]
+    db.session.commit()  # outside a request the test's transaction holds SQLite's write lock: give it back
+    return rows
 
 
 @pytest.fixture
@@ -144,3 +151,63 @@ def test_rows_waiting_are_written_when_the_process_exits(app, team):
     assert result.returncode == 0, result.stderr
     assert "buffered 2" in result.stdout
     assert _rows() == [(CUSTOMER_PAGE, 7), (CUSTOMER_PAGE, 8)]
+
+
+def test_gunicorn_workers_write_every_view_once_by_fifty_and_at_shutdown(app, team, tmp_path):
+    """Two gunicorn worker processes, each with its own buffer, serve 4 × 30 customer pages while
+    two writers save follow-ups: a worker writes once 50 views wait (its timer is set to a
+    minute), and the rest when it stops (SIGTERM, as a restart does): 120 rows, each view once."""
+    from bench.loadtest import _free_port, _wait_until_up
+
+    customer = new_customer(team["sales"], name="华联超市")
+    config = {"SECRET_KEY": "served-secret", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+              "WTF_CSRF_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://", "ACCESS_LOG_FLUSH_SECONDS": 60}
+    signer = create_app(config, instance_path=str(tmp_path))
+    serializer = signer.session_interface.get_signing_serializer(signer)
+    cookie = "session=" + serializer.dumps({"_user_id": team["sales"].session_token, "_fresh": True})
+    customer_id = customer.id
+    db.session.commit()
+    port = _free_port()
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    with (tmp_path / "gunicorn.log").open("w") as log:
+        server = subprocess.Popen([gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                                   f"portal:create_app({config!r}, {str(tmp_path)!r})"],
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    statuses = []
+
+    def get(count):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in range(count):
+            connection.request("GET", f"/customers/{customer_id}", headers={"Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+        connection.close()
+
+    def post(count):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        happened = time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() - 86400))
+        for number in range(count):
+            body = urlencode({"kind": "call_out", "happened_at": happened, "summary": f"第{number}次", "contact_id": "0"})
+            connection.request("POST", f"/customers/{customer_id}/follow-ups", body=body,
+                               headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status if response.status < 500 else "error")
+        connection.close()
+
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}", server)
+        threads = [threading.Thread(target=get, args=(30,)) for _ in range(4)]
+        threads += [threading.Thread(target=post, args=(10,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert statuses.count(200) == 120 and "error" not in statuses, statuses
+        written_before_shutdown = len(_rows())
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    assert written_before_shutdown >= 50  # at least one worker had 50 waiting
+    assert _rows() == [(CUSTOMER_PAGE, customer_id)] * 120
