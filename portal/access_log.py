@@ -54,7 +54,7 @@ def _address() -> str:
 
 FLUSH_ROWS = 50  # rows waiting that start a write at once
 FLUSH_SECONDS = 1.0  # the longest a row waits (ACCESS_LOG_FLUSH_SECONDS; 0: only when asked, as in the tests)
-MAX_WAITING_ROWS = 10_000  # beyond this (the database unreachable) a page writes the log itself
+MAX_WAITING_ROWS = 10_000  # beyond this (the writer failing) a page tries the write itself
 EXIT_ATTEMPTS = 5  # writes tried at process exit, half a second apart
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,11 @@ class AccessLogBuffer:
         if waiting >= FLUSH_ROWS:
             self._wake.set()
         return waiting
+
+    def discard(self, row: dict) -> None:
+        """Forget ``row`` if it still waits (a read that was refused after all)."""
+        with self._rows_lock:
+            self.rows = [waiting for waiting in self.rows if waiting is not row]
 
     def start(self, seconds: float | None = None) -> None:
         """Start the background writer (every ``seconds``, or as soon as ``FLUSH_ROWS`` wait)."""
@@ -186,16 +191,25 @@ def access_log_buffer(app=None) -> AccessLogBuffer:
 def record_access(kind: str, *, target: str = "", record_id: int | None = None, filters: str = "",
                   row_count: int | None = None, user=None, at_once: bool = False) -> None:
     """Add one row to the access log for ``user`` (the signed-in user): kept in the buffer, or
-    written now with every row waiting when ``at_once`` (or when the buffer is full)."""
+    written now with every row waiting when ``at_once`` (an export, which fails rather than hand
+    out a file the log does not hold). A page finding the buffer full (the writer failing for
+    minutes) tries the write itself, and answers even when that fails too."""
     user = user or current_user
     buffer = access_log_buffer()
-    waiting = buffer.add({
+    row = {
         "created_at": utcnow(), "day": company_today(), "user_id": user.id, "department_id": user.department_id,
         "kind": kind, "target": target[:200], "record_id": record_id, "filters": filters[:500],
         "row_count": row_count, "address": _address(),
-    })
-    if at_once or waiting > MAX_WAITING_ROWS:
-        buffer.flush(raise_errors=True)
+    }
+    waiting = buffer.add(row)
+    if at_once:
+        try:
+            buffer.flush(raise_errors=True)
+        except Exception:
+            buffer.discard(row)  # the export is refused: nothing was read
+            raise
+    elif waiting > MAX_WAITING_ROWS:
+        buffer.flush()
 
 
 def flush_access_log() -> int:

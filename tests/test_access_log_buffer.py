@@ -107,7 +107,12 @@ def test_a_failed_write_breaks_no_page_and_the_rows_are_written_by_the_next(clie
         assert client.get("/access-log").status_code == 200
         assert client.get("/").status_code == 200
     assert failures == [1, 1] and "kept for the next write" in caplog.text
+    # An export is refused rather than handed out unlogged, and is not logged as read.
+    login_as(client, team["sales"])
+    with pytest.raises(OperationalError):
+        client.get("/customers/export")
     assert _rows() == []
+    login_as(client, team["head"])
     monkeypatch.setattr(access_log, "_insert", insert)
     assert f"/customers/{customer.id}" in client.get("/access-log").get_data(as_text=True)
     assert _rows() == [(CUSTOMER_PAGE, customer.id)]
