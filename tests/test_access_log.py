@@ -11,7 +11,7 @@ from conftest import login_as
 from my_day_page import my_day_page
 from customer_factories import new_customer
 from followups_factories import make_team
-from portal.access_log import prune_access_log, record_access
+from portal.access_log import flush_access_log, prune_access_log, record_access
 from portal.company_settings import set_setting
 from portal.extensions import db
 from portal.models import AccessLogEntry
@@ -38,6 +38,8 @@ def _cells(workbook) -> list:
 
 
 def _log(**where) -> list[AccessLogEntry]:
+    """The log's rows, those still waiting in the buffer written first."""
+    flush_access_log()
     stmt = select(AccessLogEntry).filter_by(**where).order_by(AccessLogEntry.id)
     return list(db.session.scalars(stmt))
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.access import scope_clause
-from portal.access_log import EXPORT_ROWS_ALERT, PAGE_VIEWS_ALERT
+from portal.access_log import EXPORT_ROWS_ALERT, PAGE_VIEWS_ALERT, flush_access_log
 from portal.blueprints.access_log.queries import day_counts, history_counts, opened_on
 from portal.company_settings import get_setting
 from portal.extensions import db
@@ -64,6 +64,7 @@ def access_alerts(user, day) -> list[AccessAlert]:
 def access_alerts_section(user) -> ReminderSection | None:
     if user.role not in (Role.HEAD, Role.ADMIN):
         return None
+    flush_access_log()
     day = company_today()
     alerts = access_alerts(user, day)
     if not alerts:
