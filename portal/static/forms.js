@@ -18,14 +18,16 @@
     return Boolean(boosted && boosted.getAttribute("hx-boost") === "true");
   }
 
+  // Read from the attributes: form.method and form.target would be a field of that name where the
+  // form has one (the payment form's "method").
   function method(form, submitter) {
-    if (submitter && submitter.hasAttribute("formmethod")) { return submitter.formMethod; }
-    return form.method;
+    var value = submitter && submitter.hasAttribute("formmethod") ? submitter.getAttribute("formmethod") : form.getAttribute("method");
+    return (value || "get").toLowerCase();
   }
 
   function target(form, submitter) {
-    if (submitter && submitter.hasAttribute("formtarget")) { return submitter.formTarget; }
-    return form.target;
+    var value = submitter && submitter.hasAttribute("formtarget") ? submitter.getAttribute("formtarget") : form.getAttribute("target");
+    return (value || "").toLowerCase();
   }
 
   function submitButtons(form) {
