@@ -206,6 +206,37 @@ def test_a_new_customer_form_is_busy_while_its_post_is_in_flight_and_saves_once(
         context.close()
 
 
+def test_the_payment_form_with_a_field_named_method_is_busy_too(served_portal, browser):
+    """The payment form has a field called "method" (which hides form.method in the page): it is
+    marked busy like any plain POST form, and one payment is recorded."""
+    from portal.models import Contract, Payment
+
+    app, base_url = served_portal["app"], served_portal["url"]
+    with app.app_context():
+        contract_id = db.session.scalar(select(Contract.id).where(
+            Contract.status != "cancelled", Contract.archived_at.is_(None),
+            Contract.amount_gross - Contract.amount_received >= 1).order_by(Contract.id).limit(1))
+        before = db.session.scalar(select(func.count(Payment.id)).where(Payment.contract_id == contract_id))
+    assert contract_id is not None, "the demo company has a contract with money outstanding"
+    context, page, pump, reports = _watched_page(served_portal, browser, "admin")
+    held = []
+    try:
+        page.goto(f"{base_url}/contracts/{contract_id}/payments/new")
+        form = f"main form[action='/contracts/{contract_id}/payments/new']"
+        page.fill(f"{form} [name=amount]", "1.00")
+        held = _hold(page, f"**/contracts/{contract_id}/payments/new")
+        page.locator(f"{form} button[type=submit]").click(no_wait_after=True)
+        _wait_until(pump, lambda: held and reports, "the POST leaves and the watcher reports")
+        assert reports == [{"busy": "true", "disabled": [True], "carried": [], "cancelled": False}]
+        _release(held)
+        page.wait_for_url(re.compile(rf".*/contracts/{contract_id}(#payments)?$"))
+    finally:
+        _release(held)
+        context.close()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Payment.id)).where(Payment.contract_id == contract_id)) == before + 1
+
+
 @pytest.mark.parametrize("width,height", [(1366, 900), (390, 844)])
 def test_a_busy_form_takes_no_second_tap_and_shows_it_is_waiting(served_portal, browser, width, height):
     """The submit seen by forms.js and then held in the page: the button is disabled with the progress
