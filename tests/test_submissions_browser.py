@@ -148,6 +148,15 @@ def _wait_until(pump, condition, what: str, seconds: float = 10) -> None:
     raise AssertionError(f"not within {seconds} s: {what}")
 
 
+def _send_and_hold(page, pump, reports, form: str, button: str = "button[type=submit]") -> list:
+    """Click `button` of `form` with its POST held back; returns the held request's route once the
+    POST has left and the watcher has reported the form's state."""
+    held = _hold(page, "**" + page.get_attribute(form, "action"))
+    page.locator(f"{form} {button}").click(no_wait_after=True)
+    _wait_until(pump, lambda: held and reports, "the POST leaves and the watcher reports")
+    return held
+
+
 def _release(held: list) -> None:
     for route in held:
         try:
@@ -192,9 +201,7 @@ def test_a_new_customer_form_is_busy_while_its_post_is_in_flight_and_saves_once(
         form = "main form[action='/customers/new']"
         page.fill(f"{form} [name=name]", name)
         assert _busy_state(page, form) == {"busy": None, "disabled": [False], "carried": []}
-        held = _hold(page, "**/customers/new")
-        page.locator(f"{form} button[type=submit]").click(no_wait_after=True)
-        _wait_until(pump, lambda: held and reports, "the POST leaves and the watcher reports")
+        held = _send_and_hold(page, pump, reports, form)
         assert reports == [{"busy": "true", "disabled": [True], "carried": [], "cancelled": False}]
         pump.wait_for_timeout(300)
         assert len(held) == 1
@@ -224,9 +231,7 @@ def test_the_payment_form_with_a_field_named_method_is_busy_too(served_portal, b
         page.goto(f"{base_url}/contracts/{contract_id}/payments/new")
         form = f"main form[action='/contracts/{contract_id}/payments/new']"
         page.fill(f"{form} [name=amount]", "1.00")
-        held = _hold(page, f"**/contracts/{contract_id}/payments/new")
-        page.locator(f"{form} button[type=submit]").click(no_wait_after=True)
-        _wait_until(pump, lambda: held and reports, "the POST leaves and the watcher reports")
+        held = _send_and_hold(page, pump, reports, form)
         assert reports == [{"busy": "true", "disabled": [True], "carried": [], "cancelled": False}]
         _release(held)
         page.wait_for_url(re.compile(rf".*/contracts/{contract_id}(#payments)?$"))
@@ -283,9 +288,7 @@ def test_the_clicked_button_of_a_busy_form_still_sends_its_name_and_value(served
         page.goto(f"{base_url}/complaints/{complaint_id}")
         form = f"form[action='/complaints/{complaint_id}/step']"
         page.fill(f"{form} [name=note]", "已电话联系客户")
-        held = _hold(page, f"**/complaints/{complaint_id}/step")
-        page.locator(f"{form} button[name=to][value=in_progress]").click(no_wait_after=True)
-        _wait_until(pump, lambda: held and reports, "the POST leaves and the watcher reports")
+        held = _send_and_hold(page, pump, reports, form, "button[name=to][value=in_progress]")
         assert reports == [{"busy": "true", "disabled": [True, True], "carried": [["to", "in_progress"]], "cancelled": False}]
         sent = parse_qs(held[0].request.post_data, keep_blank_values=True)
         assert sent["to"] == ["in_progress"]
