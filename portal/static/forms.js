@@ -3,12 +3,16 @@
 // second tap does nothing visible to wonder about (the form's one-time key already makes a second
 // request save nothing). The clicked button's name and value still reach the server: a disabled
 // button sends nothing, so they go in a hidden input. A page brought back by the back button is
-// made usable again. Everything works without this script.
+// made usable again, and so is a form whose request has had no answer for 20 s. Everything works
+// without this script.
 (function () {
   "use strict";
 
   var HTMX_VERBS = ["hx-post", "hx-put", "hx-patch", "hx-delete", "hx-get"];
   var ADDED = "data-busy-submitter";
+  // A request still unanswered after this long (stopped with Esc, a dead connection) gives the form
+  // back: sending it again is safe, the one-time key saves it once.
+  var GIVE_BACK_MS = 20000;
 
   function sentByHtmx(form) {
     for (var i = 0; i < HTMX_VERBS.length; i++) {
@@ -52,6 +56,7 @@
       }
     });
     form.setAttribute("aria-busy", "true");
+    window.setTimeout(function () { markIdle(form); }, GIVE_BACK_MS);
   }
 
   function markIdle(form) {
