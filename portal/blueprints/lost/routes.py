@@ -100,8 +100,9 @@ def _drill_links(args: dict):
 
 
 def _analysis_figures(period, department, month_keys, drill) -> dict:
-    """Every figure and chart of the analysis page (see ``rules.lost_orders``)."""
-    tables = {dimension: figures.lost_by(dimension, period, department) for dimension in figures.DIMENSIONS}
+    """Every figure and chart of the analysis page (see ``rules.lost_orders.analysis``)."""
+    found = figures.analysis(period, department)
+    tables = found.tables
     charts = {
         dimension: bar_chart(
             [(bucket.label or "—", bucket.amount, drill(dimension, bucket.key)) for bucket in tables[dimension][:12]],
@@ -109,18 +110,18 @@ def _analysis_figures(period, department, month_keys, drill) -> dict:
         )
         for dimension in ("reason", "competitor", "salesperson", "product")
     }
-    by_month_reason = figures.lost_by_month_and_reason(period, department)
+    by_month_reason = found.by_month_and_reason
     reasons = {bucket.key: bucket.label for bucket in tables["reason"]}
     charts["month"] = stacked_columns(
         [(month, drill("month", month)) for month in month_keys],
         [(label, [by_month_reason.get(month, {}).get(reason_id, 0) for month in month_keys]) for reason_id, label in reasons.items()],
     )
-    monthly_rates = {rate.key: rate for rate in figures.lost_rate(period, department, by="month")}
+    monthly_rates = {rate.key: rate for rate in found.rates["month"]}
     charts["rate"] = line_chart(
         [(month, monthly_rates[month].rate if month in monthly_rates else None, drill("month", month)) for month in month_keys],
         _("Lost-order rate"), maximum=100,
     )
-    prices = figures.price_gap_by_competitor(period, department)
+    prices = found.prices
     charts["prices"] = chart(
         [row.label for row in prices],
         [series(_("Our price"), [row.ours for row in prices], "money"),
@@ -128,14 +129,14 @@ def _analysis_figures(period, department, month_keys, drill) -> dict:
         links=[drill("competitor", row.key) for row in prices],
     )
     return {
-        "current": figures.totals(period, department),
-        "before": figures.totals(period.previous(), department),
+        "current": found.current,
+        "before": found.before,
         "tables": tables,
         "charts": charts,
-        "rates": {by: figures.lost_rate(period, department, by=by) for by in ("salesperson", "product")},
+        "rates": {by: found.rates[by] for by in ("salesperson", "product")},
         "monthly_rates": [monthly_rates.get(month) or figures.Rate(month, month, 0, 0) for month in month_keys],
-        "competitor_shares": figures.competitor_share(period, department),
-        "gap": figures.price_gap(period, department),
+        "competitor_shares": found.competitor_shares,
+        "gap": found.gap,
         "prices": prices,
     }
 

@@ -24,7 +24,7 @@ from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, 
 from portal.panels import panels_for
 from portal.periods import period_filters_for
 from portal.rules.followups import company_today
-from portal.rules.performance import Metrics, monthly_targets, monthly_trend, salesperson_metrics, total_of, weekly_activity
+from portal.rules.performance import Metrics, monthly_targets, monthly_trend, salesperson_metrics, team_figures, total_of
 from portal.rules.periods import ALL_PERIOD_KINDS, month_period
 
 SHEET_ROLES = (Role.HR.value, Role.HEAD.value, Role.ADMIN.value)
@@ -141,8 +141,7 @@ def index():
 def _performance_figures(view: str, ids: list[int], period, previous, today):
     """What the performance page computes: each person's metrics of the period and of the one
     before, the weeks' activity (not company-wide) and the 12-month trend charts."""
-    current, before = salesperson_metrics(period, ids), salesperson_metrics(previous, ids)
-    weeks, activity = weekly_activity(period, ids, today) if view != "company" else ([], {})
+    current, before, weeks, activity = team_figures(period, previous, ids, today, with_weeks=view != "company")
     charts = _trend_charts(ids, period, today, _trend_lists_match(view), current_user.id if view == "mine" else None)
     return current, before, weeks, dict(activity), charts
 
