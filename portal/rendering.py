@@ -74,3 +74,14 @@ def quantity(value) -> str:
     if value is None:
         return ""
     return format(Decimal(value).normalize(), "f")
+
+
+def id_link(endpoint: str, argument: str):
+    """``link(record_id)``: the URL of ``endpoint`` for one record, ``url_for`` run once for a list
+    of rows and the id put in its place (an id needs no quoting)."""
+    from flask import url_for
+
+    marker = 987654321987
+    pattern = url_for(endpoint, **{argument: marker})
+    head, tail = pattern.split(str(marker), 1)
+    return lambda record_id: f"{head}{record_id}{tail}"

@@ -6,13 +6,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from conftest import login_as
 from contracts_factories import make_contract
 from customer_factories import new_customer
 from followups_factories import make_team
 from portal.extensions import db
-from portal.models import FollowUp, Role, SalesTarget
+from portal.models import FollowUp, LostOrder, Role, SalesTarget
 from portal.rules import lost_orders as figures
 from portal.rules.followups import company_today, local_to_utc
 from portal.rules.performance import salesperson_metrics, team_figures, weekly_activity
@@ -169,3 +170,18 @@ def test_the_analysis_equals_each_figure_read_on_its_own(data):
             assert found.competitor_shares == figures.competitor_share(period, department)
             assert found.gap == figures.price_gap(period, department)
             assert found.prices == figures.price_gap_by_competitor(period, department)
+
+
+def test_each_review_form_of_the_inbox_posts_with_the_pages_token(client, data, csrf_on):
+    head = data["team"]["head"]
+    login_as(client, head)
+    page = client.get(f"/lost/analysis?{NOVEMBER}").get_data(as_text=True)
+    inbox = page[page.index('id="inbox"'):]
+    forms = re.findall(r'<form method="post" action="(/lost/orders/(\d+)/review)" class="inline">\s*'
+                       r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)">', inbox)
+    assert len(forms) == 4 and len({token for _action, _id, token in forms}) == 1
+    assert all(f'href="/customers/{order.customer_id}"' in inbox for order in
+               db.session.scalars(select(LostOrder).where(LostOrder.department_id == data["fruit"])))
+    action, order_id, token = forms[0]
+    assert client.post(action, data={"csrf_token": token, "comment": "好"}).status_code == 303
+    assert db.session.get(LostOrder, int(order_id)).reviewed_by_id == head.id

@@ -21,7 +21,7 @@ from portal.figures_cache import cached_figures
 from portal.forms import bounded_int
 from portal.lookups import ensure_default_entries
 from portal.models import LOST_REASON, Customer, CustomerLoss, Department, LostOrder, Quote, Role, Stage
-from portal.rendering import form_status
+from portal.rendering import form_status, id_link
 from portal.periods import period_filters_for
 from portal.rules import lost_orders as figures
 from portal.rules.followups import company_today
@@ -80,6 +80,7 @@ def analysis():
         rate_text=_rate_text,
         inbox=_inbox(department) if department else [],
         review_form=ReviewForm(formdata=None),
+        id_link=id_link,
     )
 
 
