@@ -23,6 +23,7 @@ from portal.forms import ConfirmForm, int_or_none, parse_decimal
 from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, User
 from portal.panels import panels_for
 from portal.periods import period_filters_for
+from portal.rendering import id_link
 from portal.rules.followups import company_today
 from portal.rules.performance import Metrics, monthly_targets, monthly_trend, salesperson_metrics, team_figures, total_of
 from portal.rules.periods import ALL_PERIOD_KINDS, month_period
@@ -131,7 +132,7 @@ def index():
     return render_template(
         "performance/index.html", filters=filters, weeks=weeks, activity=activity, departments=departments, view=view, rows=rows,
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
-        period=period, previous=previous, kind_labels=FOLLOW_UP_KIND_LABELS, charts=charts, figures_at=figures.computed_at,
+        period=period, previous=previous, kind_labels=FOLLOW_UP_KIND_LABELS, charts=charts, figures_at=figures.computed_at, id_link=id_link,
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
         # Other areas' figures for the same period (the complaints summary for heads and the administrator).
         panels=panels_for("performance", SimpleNamespace(period=period, department_id=filters.department), current_user),
