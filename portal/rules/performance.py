@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from flask_babel import get_timezone
-from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal_column, or_, select, text, true
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, or_, select, text, true
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -266,8 +266,8 @@ class _Segments:
 
     @staticmethod
     def _case(column, edges):
-        if len(edges) <= 2:
-            return literal_column("0")
+        if len(edges) <= 2:  # one piece (a CASE still, never a bare 0: GROUP BY 0 names a column on PostgreSQL)
+            return case((column.is_(None), 0), else_=0)
         return case(*[(column < edge, index) for index, edge in enumerate(edges[1:-1])], else_=len(edges) - 2)
 
     def pieces_in(self, period: Period) -> set[int]:
