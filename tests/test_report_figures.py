@@ -31,6 +31,15 @@ def _summary(page: str, label: str) -> str:
     return re.search(rf"<tr><th>{re.escape(label)}</th><td class=\"number\">(?:<a [^>]*>)?([^<]*)<", page).group(1)
 
 
+def _record_lost_order(client, data, day: str, amount: str) -> None:
+    """刘洋 records an order of 丁客户 lost without a quote, through the form; the head is logged in after."""
+    customer = new_customer(data["team"]["sales"], name="丁客户")
+    login_as(client, data["team"]["sales"])
+    form = {"lost_on": day, "reason_id": str(data["reasons"]["交期"]), "competitor_id": str(data["jiapei"].id), "amount": amount}
+    assert client.post(f"/lost/new/{customer.id}", data=form).status_code == 303
+    login_as(client, data["team"]["head"])
+
+
 @pytest.fixture
 def team(make_department, make_user):
     return make_team(make_department, make_user)
@@ -60,12 +69,7 @@ def test_the_analysis_says_as_of_and_a_refresh_shows_an_order_lost_after(client,
     login_as(client, data["team"]["head"])
     page = client.get(f"/lost/analysis?{NOVEMBER}").get_data(as_text=True)
     assert _summary(page, "Amount lost") == "1,743.00" and AS_OF.search(page)
-    customer = new_customer(data["team"]["sales"], name="丁客户")
-    login_as(client, data["team"]["sales"])
-    form = {"lost_on": "2026-11-20", "reason_id": str(data["reasons"]["交期"]), "competitor_id": str(data["jiapei"].id),
-            "amount": "800"}
-    assert client.post(f"/lost/new/{customer.id}", data=form).status_code == 303
-    login_as(client, data["team"]["head"])
+    _record_lost_order(client, data, "2026-11-20", "800")
     kept = client.get(f"/lost/analysis?{NOVEMBER}").get_data(as_text=True)
     assert _summary(kept, "Amount lost") == "1,743.00"
     # The inbox of orders to review is never kept: the new order is there at once.
@@ -96,12 +100,7 @@ def test_with_the_setting_at_zero_nothing_is_kept(app, client, data, monkeypatch
     monkeypatch.setitem(app.config, "FIGURES_CACHE_SECONDS", 0)
     login_as(client, data["team"]["head"])
     assert _summary(client.get(f"/lost/analysis?{NOVEMBER}").get_data(as_text=True), "Lost orders") == "3"
-    customer = new_customer(data["team"]["sales"], name="丁客户")
-    login_as(client, data["team"]["sales"])
-    form = {"lost_on": "2026-11-21", "reason_id": str(data["reasons"]["交期"]), "competitor_id": str(data["jiapei"].id),
-            "amount": "100"}
-    assert client.post(f"/lost/new/{customer.id}", data=form).status_code == 303
-    login_as(client, data["team"]["head"])
+    _record_lost_order(client, data, "2026-11-21", "100")
     assert _summary(client.get(f"/lost/analysis?{NOVEMBER}").get_data(as_text=True), "Lost orders") == "4"
 
 
