@@ -28,10 +28,10 @@ _lock = threading.Lock()
 
 
 class Figures:
-    """Figures and the moment (naive UTC) they were computed; ``cached`` when read from the store."""
+    """Figures and the moment (UTC) they were computed."""
 
-    def __init__(self, value, computed_at: datetime, cached: bool):
-        self.value, self.computed_at, self.cached = value, computed_at, cached
+    def __init__(self, value, computed_at: datetime):
+        self.value, self.computed_at = value, computed_at
 
 
 def _store() -> OrderedDict:
@@ -60,7 +60,7 @@ def cached_figures(report: str, scope: tuple, arguments: tuple, compute: Callabl
             entry = store.get(key)
             if entry is not None and now - entry[0] < seconds:
                 store.move_to_end(key)
-                return Figures(entry[2], entry[1], True)
+                return Figures(entry[2], entry[1])
     computed_at = utcnow()
     value = compute()
     if seconds > 0:
@@ -69,4 +69,4 @@ def cached_figures(report: str, scope: tuple, arguments: tuple, compute: Callabl
             store.move_to_end(key)
             while len(store) > MAX_ENTRIES:
                 store.popitem(last=False)
-    return Figures(value, computed_at, False)
+    return Figures(value, computed_at)
