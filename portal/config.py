@@ -65,6 +65,9 @@ def default_settings(instance_path: str) -> dict:
         "BACKUP_KEEP": int(os.environ.get("PORTAL_BACKUP_KEEP", "14")),
         # A background job (an import) stamps its row at most this often while it works…
         "JOB_HEARTBEAT_SECONDS": 5,
+        # Report figures (team performance, lost-order analysis) are kept this long per worker
+        # process; the page says when they were computed and offers a refresh. 0: never kept.
+        "FIGURES_CACHE_SECONDS": int(os.environ.get("PORTAL_FIGURES_CACHE_SECONDS", "300")),
         # …and a job working with an older stamp was interrupted (its process stopped).
         "JOB_STALE_AFTER_SECONDS": int(os.environ.get("PORTAL_JOB_STALE_AFTER_SECONDS", "45")),
         # Customer page views wait in each worker process at most this long before they are written

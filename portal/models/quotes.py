@@ -110,6 +110,8 @@ class Quote(BusinessRecord, db.Model):
         Index("ix_quotes_department_totals", "department_id", "is_latest", "archived_at", "quote_date", "amount_gross"),
         # The lost-order rate reads quotes decided in a period from these alone (covering).
         Index("ix_quotes_decided", "decided_on", "status", "is_latest", "archived_at", "department_id", "owner_id"),
+        # …and a department's, by salesperson and month (without it SQLite reads each quote's row).
+        Index("ix_quotes_department_decided", "department_id", "decided_on", "status", "is_latest", "archived_at", "owner_id"),
         # A salesperson's quotes issued and decided in a period, for the performance metrics (covering).
         Index("ix_quotes_owner_date", "owner_id", "quote_date", "status", "is_latest", "archived_at", "amount_gross"),
         Index("ix_quotes_owner_decided", "owner_id", "decided_on", "status", "is_latest", "archived_at", "amount_gross"),

@@ -19,10 +19,11 @@ DIMENSIONS = ("reason", "competitor", "salesperson", "product", "category", "mon
 
 
 def month_key(column):
-    """``YYYY-MM`` of a date column, on SQLite and PostgreSQL."""
+    """``YYYY-MM`` of a date column, on SQLite and PostgreSQL. SQLite keeps a date as its ISO text
+    (YYYY-MM-DD), whose first seven characters are the month: half the cost of ``strftime``."""
     if db.engine.dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+    return func.substr(column, 1, 7)
 
 
 def lost_conditions(period: Period, department_id: int | None) -> list:
@@ -172,10 +173,11 @@ def lost_rate(period: Period, department_id: int | None, by: str | None = None) 
     return sorted(rates, key=lambda rate: (-(rate.rate or 0), -rate.decided, rate.label))
 
 
-def competitor_share(period: Period, department_id: int | None) -> list[Rate]:
+def competitor_share(period: Period, department_id: int | None, overall: Rate | None = None) -> list[Rate]:
     """Per competitor: quotes lost to it ÷ all quotes decided in the period (won + lost), so the
-    shares of all competitors add up to the overall 丢单率 (less 需求取消 and unnamed losses)."""
-    overall = lost_rate(period, department_id)[0]
+    shares of all competitors add up to the overall 丢单率 (less 需求取消 and unnamed losses).
+    ``overall``: the period's ``lost_rate`` when the caller has it already."""
+    overall = overall or lost_rate(period, department_id)[0]
     lost = func.count(distinct(Quote.id))
     rows = db.session.execute(
         select(LostOrder.competitor_id, Competitor.name, lost)
@@ -285,3 +287,118 @@ def product_amounts(dimension: str, key, period: Period, department_id: int | No
         .group_by(products.c.lost_id)
     ).all()
     return {lost_id: Decimal(amount) for lost_id, amount in rows}
+
+
+@dataclass
+class Analysis:
+    """Every figure of the analysis page (see ``analysis``)."""
+
+    current: Totals
+    before: Totals
+    tables: dict  # dimension → list[Bucket], as ``lost_by``
+    by_month_and_reason: dict  # as ``lost_by_month_and_reason``
+    rates: dict  # "month", "salesperson", "product" → list[Rate], as ``lost_rate(by=…)``
+    competitor_shares: list
+    gap: PriceGap
+    prices: list
+
+
+def _by_amount(buckets):
+    return sorted(buckets, key=lambda bucket: (-bucket.amount, -bucket.count, bucket.label))
+
+
+def analysis(period: Period, department_id: int | None) -> Analysis:
+    """The page's figures in nine statements instead of twenty: the same definitions as ``lost_by``,
+    ``lost_by_month_and_reason``, ``lost_rate``, ``totals``, ``price_gap``, ``price_gap_by_competitor``
+    and ``competitor_share``, read from one statement per grouping and added up in Python:
+
+    - lost orders by (month, reason): the month and reason tables, the stacked chart, the total;
+    - by competitor, with the sums over orders whose both prices are known: the competitor table,
+      the price gap by competitor and overall (average of (ours − theirs) ÷ theirs × 100);
+    - by salesperson; by product; by category; the period before's count and amount;
+    - newest revisions decided in the period and the period before, by (salesperson, month,
+      period): 丢单率 overall, by month, by salesperson, and the period before's;
+    - by product of the decided quotes; quotes lost to each competitor.
+    """
+    conditions = lost_conditions(period, department_id)
+    month = month_key(LostOrder.lost_on)
+    by_month, by_reason, by_month_reason = {}, {}, {}
+    count_all, amount_all = 0, Decimal(0)
+    for key, reason_id, name, count, amount in db.session.execute(
+        select(month, LostOrder.reason_id, LookupValue.name, func.count(), func.coalesce(func.sum(LostOrder.amount), 0))
+        .join(LookupValue, LookupValue.id == LostOrder.reason_id)
+        .where(*conditions).group_by(month, LostOrder.reason_id, LookupValue.name)
+    ):
+        amount = Decimal(amount)
+        for table, bucket_key, label in ((by_month, key, key), (by_reason, reason_id, name)):
+            bucket = table.setdefault(bucket_key, Bucket(bucket_key, label or "", 0, Decimal(0)))
+            bucket.count += count
+            bucket.amount += amount
+        by_month_reason.setdefault(key, {})[reason_id] = count
+        count_all, amount_all = count_all + count, amount_all + amount
+
+    known = and_(LostOrder.competitor_price > 0, LostOrder.amount > 0)
+    gap = (LostOrder.amount - LostOrder.competitor_price) * 100 / LostOrder.competitor_price
+    competitors, prices = [], []
+    compared_all, gap_sum = 0, 0.0
+    for key, name, count, amount, compared, ours, theirs, gap_total in db.session.execute(
+        select(LostOrder.competitor_id, func.coalesce(Competitor.name, literal("")), func.count(),
+               func.coalesce(func.sum(LostOrder.amount), 0), func.count(case((known, 1))),
+               func.sum(case((known, LostOrder.amount))), func.sum(case((known, LostOrder.competitor_price))),
+               func.sum(case((known, gap))))
+        .outerjoin(Competitor, Competitor.id == LostOrder.competitor_id)
+        .where(*conditions).group_by(LostOrder.competitor_id, Competitor.name)
+    ):
+        competitors.append(Bucket(key, name or "", count, Decimal(amount)))
+        if compared:
+            compared_all, gap_sum = compared_all + compared, gap_sum + float(gap_total)
+            if key is not None:
+                prices.append(CompetitorPrices(key, name, compared, Decimal(ours), Decimal(theirs),
+                                               Decimal(str(float(gap_total) / compared)).quantize(Decimal("0.1"))))
+    price_gap_all = PriceGap(compared_all, Decimal(str(gap_sum / compared_all)).quantize(Decimal("0.1")) if compared_all else None)
+
+    before_count, before_amount = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(LostOrder.amount), 0)).where(*lost_conditions(period.previous(), department_id))
+    ).one()
+
+    previous = period.previous()
+    decided = [Quote.archived_at.is_(None), Quote.is_latest.is_(True), Quote.status.in_(("won", "lost")),
+               Quote.decided_on.between(previous.start, period.end)]
+    if department_id is not None:
+        decided.append(Quote.department_id == department_id)
+    in_period = case((Quote.decided_on >= period.start, 1), else_=0)
+    decided_month = month_key(Quote.decided_on)
+    now, then = Rate(None, "", 0, 0), Rate(None, "", 0, 0)
+    rate_months, rate_people = {}, {}
+    for owner, name, key, current, won, count in db.session.execute(
+        select(Quote.owner_id, User.display_name, decided_month, in_period, func.count(case((Quote.status == "won", 1))), func.count())
+        .join(User, User.id == Quote.owner_id)
+        .where(*decided).group_by(Quote.owner_id, User.display_name, decided_month, in_period)
+    ):
+        rates = [now, rate_months.setdefault(key, Rate(key, key, 0, 0)), rate_people.setdefault(owner, Rate(owner, name or "", 0, 0))] \
+            if current else [then]
+        for rate in rates:
+            rate.won += won
+            rate.lost += count - won
+
+    return Analysis(
+        current=Totals(count_all, amount_all, now),
+        before=Totals(before_count, Decimal(before_amount), then),
+        tables={
+            "reason": _by_amount(by_reason.values()),
+            "competitor": _by_amount(competitors),
+            "salesperson": lost_by("salesperson", period, department_id),
+            "product": lost_by("product", period, department_id),
+            "category": lost_by("category", period, department_id),
+            "month": sorted(by_month.values(), key=lambda bucket: bucket.key),
+        },
+        by_month_and_reason=by_month_reason,
+        rates={
+            "month": sorted(rate_months.values(), key=lambda rate: rate.key),
+            "salesperson": sorted(rate_people.values(), key=lambda rate: (-(rate.rate or 0), -rate.decided, rate.label)),
+            "product": lost_rate(period, department_id, by="product"),
+        },
+        competitor_shares=competitor_share(period, department_id, overall=now),
+        gap=price_gap_all,
+        prices=sorted(prices, key=lambda row: (-row.compared, row.label)),
+    )

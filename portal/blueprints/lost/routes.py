@@ -17,10 +17,11 @@ from portal.charts import bar_chart, chart, line_chart, series, stacked_columns
 from portal.database import utcnow
 from portal.exporting import DATE_FORMAT, MONEY_FORMAT, Column, write_sheets_response
 from portal.extensions import db
+from portal.figures_cache import cached_figures
 from portal.forms import bounded_int
 from portal.lookups import ensure_default_entries
 from portal.models import LOST_REASON, Customer, CustomerLoss, Department, LostOrder, Quote, Role, Stage
-from portal.rendering import form_status
+from portal.rendering import form_status, id_link
 from portal.periods import period_filters_for
 from portal.rules import lost_orders as figures
 from portal.rules.followups import company_today
@@ -52,18 +53,57 @@ def _rate_text(rate) -> str:
 @roles_required(*ANALYSTS)
 def analysis():
     """Lost orders of a period by reason, competitor, salesperson, product, category and month,
-    the 丢单率 with its trend, the price gap to competitors, and the previous period beside."""
+    the 丢单率 with its trend, the price gap to competitors, and the previous period beside.
+
+    The figures are kept a few minutes (``figures_cache``) per scope, period and department; the
+    page says when they were computed and offers a refresh. The review inbox is always read live."""
     filters = _analysis_filters()
     departments = db.session.scalars(select(Department).where(Department.archived_at.is_(None)).order_by(Department.name)).all()
     if filters.error:
         return render_template("lost/analysis.html", filters=filters, departments=departments), 422
     period, department = filters.period, filters.department
-    args = filters.as_args()
-    tables = {dimension: figures.lost_by(dimension, period, department) for dimension in figures.DIMENSIONS}
+    drill = _drill_links(filters.as_args())
+    month_keys = figures.months_of(filters.shown)  # no month after this one
+    scope = (str(current_user.role), current_user.department_id)
+    kept = cached_figures("lost_analysis", scope, (period.kind, period.start, period.end, department, tuple(month_keys)),
+                          lambda: _analysis_figures(period, department, month_keys, drill))
+    return render_template(
+        "lost/analysis.html",
+        filters=filters,
+        departments=departments,
+        period=period,
+        previous=period.previous(),
+        **kept.value,
+        figures_at=kept.computed_at,
+        dimension_labels=DIMENSION_LABELS,
+        drill=drill,
+        rate_text=_rate_text,
+        inbox=_inbox(department) if department else [],
+        review_form=ReviewForm(formdata=None),
+        id_link=id_link,
+    )
+
+
+def _drill_links(args: dict):
+    """``drill(dimension, key)``: the link to the lost orders behind a bucket, in the period and
+    department of ``args``. ``url_for`` runs once per dimension; each bucket's key (an id, a month
+    YYYY-MM or "none", none of which need quoting) is put in its place."""
+    marker = "DRILLKEY"
+    bases = {}
 
     def drill(dimension, key):
-        return url_for("lost.orders", dimension=dimension, key="none" if key is None else key, **args)
+        base = bases.get(dimension)
+        if base is None:
+            base = bases[dimension] = url_for("lost.orders", dimension=dimension, key=marker, **args)
+        return base.replace(marker, "none" if key is None else str(key))
 
+    return drill
+
+
+def _analysis_figures(period, department, month_keys, drill) -> dict:
+    """Every figure and chart of the analysis page (see ``rules.lost_orders.analysis``)."""
+    found = figures.analysis(period, department)
+    tables = found.tables
     charts = {
         dimension: bar_chart(
             [(bucket.label or "—", bucket.amount, drill(dimension, bucket.key)) for bucket in tables[dimension][:12]],
@@ -71,47 +111,35 @@ def analysis():
         )
         for dimension in ("reason", "competitor", "salesperson", "product")
     }
-    month_keys = figures.months_of(filters.shown)  # no month after this one
-    by_month_reason = figures.lost_by_month_and_reason(period, department)
+    by_month_reason = found.by_month_and_reason
     reasons = {bucket.key: bucket.label for bucket in tables["reason"]}
     charts["month"] = stacked_columns(
         [(month, drill("month", month)) for month in month_keys],
         [(label, [by_month_reason.get(month, {}).get(reason_id, 0) for month in month_keys]) for reason_id, label in reasons.items()],
     )
-    monthly_rates = {rate.key: rate for rate in figures.lost_rate(period, department, by="month")}
+    monthly_rates = {rate.key: rate for rate in found.rates["month"]}
     charts["rate"] = line_chart(
         [(month, monthly_rates[month].rate if month in monthly_rates else None, drill("month", month)) for month in month_keys],
         _("Lost-order rate"), maximum=100,
     )
-    prices = figures.price_gap_by_competitor(period, department)
+    prices = found.prices
     charts["prices"] = chart(
         [row.label for row in prices],
         [series(_("Our price"), [row.ours for row in prices], "money"),
          series(_("Competitor's price"), [row.theirs for row in prices], "money")],
         links=[drill("competitor", row.key) for row in prices],
     )
-    previous = period.previous()
-    return render_template(
-        "lost/analysis.html",
-        filters=filters,
-        departments=departments,
-        period=period,
-        previous=previous,
-        current=figures.totals(period, department),
-        before=figures.totals(previous, department),
-        tables=tables,
-        charts=charts,
-        rates={by: figures.lost_rate(period, department, by=by) for by in ("salesperson", "product")},
-        monthly_rates=[monthly_rates.get(month) or figures.Rate(month, month, 0, 0) for month in month_keys],
-        competitor_shares=figures.competitor_share(period, department),
-        gap=figures.price_gap(period, department),
-        prices=prices,
-        dimension_labels=DIMENSION_LABELS,
-        drill=drill,
-        rate_text=_rate_text,
-        inbox=_inbox(department) if department else [],
-        review_form=ReviewForm(formdata=None),
-    )
+    return {
+        "current": found.current,
+        "before": found.before,
+        "tables": tables,
+        "charts": charts,
+        "rates": {by: found.rates[by] for by in ("salesperson", "product")},
+        "monthly_rates": [monthly_rates.get(month) or figures.Rate(month, month, 0, 0) for month in month_keys],
+        "competitor_shares": found.competitor_shares,
+        "gap": found.gap,
+        "prices": prices,
+    }
 
 
 def _inbox(department_id: int) -> list[LostOrder]:

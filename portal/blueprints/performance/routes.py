@@ -16,14 +16,16 @@ from portal.blueprints.performance.sheets import sheet_workbook
 from portal.charts import chart, line_chart, series
 from portal.company_settings import get_setting
 from portal.exporting import xlsx_file_response
+from portal.figures_cache import cached_figures
 from portal.database import utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm, int_or_none, parse_decimal
 from portal.models import FOLLOW_UP_KIND_LABELS, Department, Role, SalesTarget, User
 from portal.panels import panels_for
 from portal.periods import period_filters_for
+from portal.rendering import id_link
 from portal.rules.followups import company_today
-from portal.rules.performance import Metrics, monthly_targets, monthly_trend, salesperson_metrics, total_of, weekly_activity
+from portal.rules.performance import Metrics, monthly_targets, monthly_trend, salesperson_metrics, team_figures, total_of
 from portal.rules.periods import ALL_PERIOD_KINDS, month_period
 
 SHEET_ROLES = (Role.HR.value, Role.HEAD.value, Role.ADMIN.value)
@@ -94,7 +96,10 @@ def _trend_charts(user_ids: list[int], period, today, links: bool, owner: int | 
 @login_required
 def index():
     """My performance, the team's with its ranking, or every department's, for a period against the
-    period before, with 12-month trends; every figure drills down to its records (not for HR)."""
+    period before, with 12-month trends; every figure drills down to its records (not for HR).
+
+    The figures are kept a few minutes (``figures_cache``) per scope and period; the page says when
+    they were computed and offers a refresh."""
     filters = _filters()
     departments = _departments() if current_user.role in (Role.ADMIN, Role.HR) else []
     if filters.error:
@@ -107,7 +112,12 @@ def index():
     else:
         people, view = salespeople(), "company"
     ids = [person.id for person in people]
-    current, before = salesperson_metrics(period, ids), salesperson_metrics(previous, ids)
+    scope = (str(current_user.role), current_user.department_id, current_user.id if view == "mine" else None)
+    figures = cached_figures(
+        "performance", scope, (view, period.kind, period.start, period.end, filters.department, filters.today, tuple(ids)),
+        lambda: _performance_figures(view, ids, period, previous, filters.today),
+    )
+    current, before, weeks, activity, charts = figures.value
     rows = sorted(((person, current[person.id], before[person.id]) for person in people),
                   key=lambda row: (-row[1].deal_amount, row[0].display_name))
     department_rows = []
@@ -119,16 +129,22 @@ def index():
             members = by_department.get(department.id, [])
             department_rows.append((department, total_of(current[i] for i in members), total_of(before[i] for i in members)))
         department_rows.sort(key=lambda row: -row[1].deal_amount)
-    weeks, activity = weekly_activity(period, ids, filters.today) if view != "company" else ([], {})
     return render_template(
         "performance/index.html", filters=filters, weeks=weeks, activity=activity, departments=departments, view=view, rows=rows,
         department_rows=department_rows, total=total_of(current.values()), total_before=total_of(before.values()),
-        period=period, previous=previous, kind_labels=FOLLOW_UP_KIND_LABELS,
-        charts=_trend_charts(ids, period, filters.today, _trend_lists_match(view), current_user.id if view == "mine" else None),
+        period=period, previous=previous, kind_labels=FOLLOW_UP_KIND_LABELS, charts=charts, figures_at=figures.computed_at, id_link=id_link,
         drill=current_user.role != Role.HR, department=db.session.get(Department, filters.department) if filters.department else None,
         # Other areas' figures for the same period (the complaints summary for heads and the administrator).
         panels=panels_for("performance", SimpleNamespace(period=period, department_id=filters.department), current_user),
     )
+
+
+def _performance_figures(view: str, ids: list[int], period, previous, today):
+    """What the performance page computes: each person's metrics of the period and of the one
+    before, the weeks' activity (not company-wide) and the 12-month trend charts."""
+    current, before, weeks, activity = team_figures(period, previous, ids, today, with_weeks=view != "company")
+    charts = _trend_charts(ids, period, today, _trend_lists_match(view), current_user.id if view == "mine" else None)
+    return current, before, weeks, dict(activity), charts
 
 
 # --- targets ------------------------------------------------------------------------------------
