@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from conftest import login_as
+from conftest import customer_panels, login_as
 from contracts_factories import make_contract, make_delivery
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -477,7 +477,7 @@ def test_the_customer_page_shows_the_purchase_history(client, team, customer):
     make_contract(customer, signed_on=today - timedelta(days=10), lines=[("梨", "2", "50")], payments=[(today, "13.00")])
     make_contract(customer, signed_on=today - timedelta(days=5), status="cancelled")
     login_as(client, team["sales"])
-    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    page = customer_panels(client, customer.id)
     assert "Purchase history" in page
     for text in ("1,243.00", "1,143.00", "100.00", (today - timedelta(days=100)).isoformat(), (today - timedelta(days=10)).isoformat()):
         assert text in page, text

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conftest import login_as
+from conftest import customer_panels, login_as
 from contracts_factories import make_contract
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -124,7 +124,7 @@ def test_my_day_warns_three_days_ahead(client, team):
     page = client.get("/").get_data(as_text=True)
     assert "快回收客户" in page and "还早客户" not in page
     assert (utcnow() + timedelta(days=2)).date().isoformat() in page or "returns to the pool on" in page
-    assert "Returns to the pool on" in client.get(f"/customers/{soon.id}").get_data(as_text=True)
+    assert "Returns to the pool on" in customer_panels(client, soon.id)
     assert later.pool_since is None
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from conftest import login_as
+from conftest import customer_panels, login_as
 from customer_factories import new_customer
 from followups_factories import make_team
 from portal.extensions import db
@@ -423,7 +423,7 @@ def test_the_pdf_embeds_a_font_subset_and_its_text_reads_back(client, team, cust
 def test_the_customer_page_lists_its_quotes(client, team, customer):
     quote = make_quote(customer, lines=[("苹果", "1", "1.00", "0")])
     login_as(client, team["sales"])
-    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    page = customer_panels(client, customer.id)
     assert quote.number in page and f"/quotes/new/{customer.id}" in page
 
 

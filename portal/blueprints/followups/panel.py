@@ -20,6 +20,9 @@ from portal.rules.followups import (
 )
 
 PAGE_SIZE = 50
+# The customer page (and the panel a save swaps into it) shows the newest few; the older ones come
+# PAGE_SIZE at a time as the list is scrolled to its end.
+FIRST_PAGE = 10
 PANEL_ID = "follow-ups"
 MORE_ID = "follow-up-more"
 
@@ -92,8 +95,15 @@ class Panel:
     saved: bool = False
     kind_labels: dict = field(default_factory=lambda: translated(FOLLOW_UP_KIND_LABELS))
 
-    def may_change(self, follow_up: FollowUp) -> bool:
-        return may_change(current_user, follow_up)
+    @property
+    def changes_any(self) -> bool:
+        """The user may change every entry (``may_change`` without the author): the timeline asks
+        once, then compares each entry's author with ``user_id``."""
+        return current_user.role in (Role.HEAD.value, Role.ADMIN.value)
+
+    @property
+    def user_id(self) -> int:
+        return current_user.id
 
     @property
     def days_overdue(self) -> int:
@@ -104,8 +114,10 @@ class Panel:
         return self.customer.next_follow_up_on == company_today()
 
 
-def build_panel(customer: Customer, form=None, *, before=None, with_form: bool = True, saved: bool = False) -> Panel:
-    """Everything ``followups/_panel.html`` shows for ``customer``."""
+def build_panel(customer: Customer, form=None, *, before=None, with_form: bool = True, saved: bool = False,
+                size: int | None = None) -> Panel:
+    """Everything ``followups/_panel.html`` shows for ``customer``: ``size`` entries, by default the
+    first ``FIRST_PAGE`` (older pages, ``before`` given, ``PAGE_SIZE``)."""
     policy = None
     if with_form:
         policy = policy_for_grade(customer.intention_grade)
@@ -114,5 +126,6 @@ def build_panel(customer: Customer, form=None, *, before=None, with_form: bool =
             db.session.commit()
             policy = policy_for_grade(customer.intention_grade)
         form = form or new_follow_up_form(customer, policy)
-    entries, more_before = timeline(customer.id, before)
+    size = size or (PAGE_SIZE if before is not None else FIRST_PAGE)
+    entries, more_before = timeline(customer.id, before, size)
     return Panel(customer, form if with_form else None, entries, more_before, policy, saved)
