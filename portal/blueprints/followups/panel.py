@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from portal.blueprints.followups.forms import FollowUpForm
 from portal.database import utcnow
@@ -37,6 +37,33 @@ def may_change(user, follow_up: FollowUp) -> bool:
     return follow_up.user_id == user.id or user.role in (Role.HEAD.value, Role.ADMIN.value)
 
 
+# The timeline's statements, built once: the page runs one on every view, and building the select
+# (and its cache key) each time cost more than running it.
+_TIMELINE = (
+    select(
+        FollowUp.id,
+        FollowUp.user_id,
+        FollowUp.kind,
+        FollowUp.happened_at,
+        FollowUp.summary,
+        FollowUp.outcome,
+        FollowUp.next_step,
+        FollowUp.next_follow_up_on,
+        User.display_name.label("author_name"),
+        Contact.name.label("contact_name"),
+    )
+    .join(User, User.id == FollowUp.user_id)
+    .outerjoin(Contact, Contact.id == FollowUp.contact_id)
+    .where(FollowUp.customer_id == bindparam("customer_id"), FollowUp.archived_at.is_(None))
+    .order_by(FollowUp.happened_at.desc(), FollowUp.id.desc())
+    .limit(bindparam("limit"))
+)
+_BEFORE_AT = bindparam("before_at", type_=FollowUp.happened_at.type)
+_TIMELINE_BEFORE = _TIMELINE.where(
+    or_(FollowUp.happened_at < _BEFORE_AT, and_(FollowUp.happened_at == _BEFORE_AT, FollowUp.id < bindparam("before_id")))
+)
+
+
 def timeline(customer_id: int, before: FollowUp | None = None, size: int = PAGE_SIZE):
     """Up to ``size`` active follow-ups older than ``before`` (keyset on time, then id), newest first,
     and the last one shown when more remain (the next page's cursor), else None.
@@ -44,33 +71,12 @@ def timeline(customer_id: int, before: FollowUp | None = None, size: int = PAGE_
     One statement on the (customer_id, happened_at) index with the author's and the contact's
     names joined in; rows carry only what the timeline shows (a customer may have hundreds).
     """
-    stmt = (
-        select(
-            FollowUp.id,
-            FollowUp.user_id,
-            FollowUp.kind,
-            FollowUp.happened_at,
-            FollowUp.summary,
-            FollowUp.outcome,
-            FollowUp.next_step,
-            FollowUp.next_follow_up_on,
-            User.display_name.label("author_name"),
-            Contact.name.label("contact_name"),
-        )
-        .join(User, User.id == FollowUp.user_id)
-        .outerjoin(Contact, Contact.id == FollowUp.contact_id)
-        .where(FollowUp.customer_id == customer_id, FollowUp.archived_at.is_(None))
-        .order_by(FollowUp.happened_at.desc(), FollowUp.id.desc())
-        .limit(size + 1)
-    )
-    if before is not None:
-        stmt = stmt.where(
-            or_(
-                FollowUp.happened_at < before.happened_at,
-                and_(FollowUp.happened_at == before.happened_at, FollowUp.id < before.id),
-            )
-        )
-    rows = db.session.execute(stmt).all()
+    params = {"customer_id": customer_id, "limit": size + 1}
+    if before is None:
+        rows = db.session.execute(_TIMELINE, params).all()
+    else:
+        params.update(before_at=before.happened_at, before_id=before.id)
+        rows = db.session.execute(_TIMELINE_BEFORE, params).all()
     if len(rows) > size:
         return rows[:size], rows[size - 1]
     return rows, None
