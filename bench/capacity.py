@@ -34,6 +34,7 @@ SECRET = "load-test-secret"  # what ``bench.loadtest.serving`` gives the server
 # from it and the address, as after a real login (otherwise each answer would re-sign the session).
 USER_AGENT = "portal-capacity/1"
 ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
+LATER = {"HX-Request": "true", "HX-Target": "my-day-later"}
 # A kind that completes fewer requests than this in ``--seconds`` is measured again for as long as
 # it needs to (at most MAX_SECONDS): a few requests make no percentile.
 MIN_REQUESTS = 100
@@ -63,6 +64,9 @@ def kinds(facts: dict) -> list[tuple[str, str | None, str, dict]]:
         ("customer.page", sales, f"/customers/{facts['focus_customer_id']}", {}),
         ("my_day.sales", sales, "/", {}),
         ("my_day.head", head, "/", {}),
+        # The reminders My day loads after its first paint (payments, quotes, birthdays…).
+        ("my_day.sales.later", sales, "/my-day/later", LATER),
+        ("my_day.head.later", head, "/my-day/later", LATER),
         ("performance.head.month", head, "/performance/", {}),
         ("lost_analysis.head.quarter", head, "/lost/analysis?kind=quarter", {}),
     ]

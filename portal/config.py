@@ -67,6 +67,9 @@ def default_settings(instance_path: str) -> dict:
         "JOB_HEARTBEAT_SECONDS": 5,
         # …and a job working with an older stamp was interrupted (its process stopped).
         "JOB_STALE_AFTER_SECONDS": int(os.environ.get("PORTAL_JOB_STALE_AFTER_SECONDS", "45")),
+        # Customer page views wait in each worker process at most this long before they are written
+        # to the access log (portal/access_log.py); 0: only when a read needs them (the tests).
+        "ACCESS_LOG_FLUSH_SECONDS": float(os.environ.get("PORTAL_ACCESS_LOG_FLUSH_SECONDS", "1")),
         # Where links in e-mails and the calendar feed point (the address people open the portal at).
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://localhost:8000"),
         # The morning digest (`flask send-digests`, run from cron): sent from this company time on.

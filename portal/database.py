@@ -41,6 +41,13 @@ def _configure_sqlite_connection(dbapi_connection, _record):
 # other processes still meet SQLite's lock and its busy timeout.
 _write_gates: dict[str, threading.Lock] = {}
 _gates_lock = threading.Lock()
+_held_gates = threading.local()
+
+
+def holds_sqlite_write_gate() -> bool:
+    """Whether this thread has a SQLite write transaction open (so another connection of this
+    thread that wants to write would wait for itself)."""
+    return getattr(_held_gates, "count", 0) > 0
 
 
 def _write_gate(connection) -> threading.Lock:
@@ -67,6 +74,7 @@ def _begin_sqlite_transaction(connection):
         gate.release()
         raise
     connection.info["sqlite_write_gate"] = gate
+    _held_gates.count = getattr(_held_gates, "count", 0) + 1
 
 
 @event.listens_for(Engine, "commit")
@@ -74,6 +82,7 @@ def _begin_sqlite_transaction(connection):
 def _open_the_write_gate(connection):
     gate = connection.info.pop("sqlite_write_gate", None)
     if gate is not None:
+        _held_gates.count = max(0, getattr(_held_gates, "count", 0) - 1)
         gate.release()
 
 

@@ -195,7 +195,7 @@ def xlsx_file_response(data: bytes, filename: str, row_count: int | None = None,
     ``record`` is false (a blank template holds no data)."""
     if record and has_request_context() and current_user.is_authenticated:
         record_access(EXPORT, target=request.path, filters=request.query_string.decode("utf-8", "replace"),
-                      row_count=row_count)
+                      row_count=row_count, at_once=True)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 

@@ -20,6 +20,9 @@ class Section:
     # ("no overdue payments, complaints or expiring quotes today") instead of its empty lists.
     empty: bool = False
     empty_label: str = ""
+    # The name of the function that made it (My day's providers): how My day's later part knows
+    # which of the first part's sections were folded.
+    key: str = ""
 
 
 Panel = Section

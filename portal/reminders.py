@@ -1,7 +1,9 @@
 """My day is assembled from reminder sections that each area registers.
 
 A section is a function ``(user) -> ReminderSection | None``; ``None`` means the section does not
-apply to this user's role.
+apply to this user's role. Sections registered with ``first=True`` (follow-ups due, alerts) are on the
+page as it opens; the others follow in one htmx request after the first paint, so what a
+salesperson reads first does not wait for the payments, quotes and birthdays below it.
 """
 from typing import Callable
 
@@ -14,17 +16,52 @@ from portal.panels import Section as ReminderSection
 LIST_LIMIT = 20
 
 _PROVIDERS: list[Callable] = []
+# The first part's providers, each with the words naming it in the folded line when it has nothing
+# due: the folded line is written by the later part, which knows the first part only by name.
+_FIRST: dict[Callable, object] = {}
+
+# Which of My day's parts to build: the page as it opens, what follows it, or both.
+FIRST, LATER, ALL = "first", "later", "all"
 
 
-def register_reminders(provider: Callable) -> Callable:
-    if provider not in _PROVIDERS:
-        _PROVIDERS.append(provider)
-    return provider
+def register_reminders(provider: Callable | None = None, *, first: bool = False, folded_label=None):
+    """Register a section provider: ``@register_reminders``, or ``@register_reminders(first=True,
+    folded_label=…)`` for one on the page as it opens (``folded_label``: its ``empty_label``)."""
+
+    def register(function: Callable) -> Callable:
+        if function not in _PROVIDERS:
+            _PROVIDERS.append(function)
+        if first:
+            _FIRST[function] = folded_label
+        return function
+
+    return register(provider) if provider is not None else register
 
 
-def sections_for(user) -> list[ReminderSection]:
-    sections = [section for provider in _PROVIDERS if (section := provider(user)) is not None]
+def _wanted(provider: Callable, part: str) -> bool:
+    return part == ALL or (provider in _FIRST) == (part == FIRST)
+
+
+def sections_for(user, part: str = ALL) -> list[ReminderSection]:
+    """The user's sections of ``part`` (FIRST, LATER or ALL), in page order."""
+    sections = []
+    for provider in _PROVIDERS:
+        if _wanted(provider, part) and (section := provider(user)) is not None:
+            section.key = provider.__name__
+            sections.append(section)
     return sorted(sections, key=lambda section: section.order)
+
+
+def folded_keys(sections: list[ReminderSection]) -> str:
+    """The first part's folded sections by name, for the request of the later part: "a,b"."""
+    return ",".join(section.key for section in sections if section.empty_label)
+
+
+def first_folded_labels(keys: str) -> list:
+    """The folded labels of the first part's sections named in ``keys`` (names not registered are
+    ignored), in page order."""
+    named = set(keys.split(",")[:len(_FIRST)])
+    return [label for provider, label in _FIRST.items() if provider.__name__ in named and label]
 
 
 def list_total(rows) -> int:
@@ -38,9 +75,10 @@ def split_folded(sections: list[ReminderSection]) -> tuple[list[ReminderSection]
     return [section for section in sections if not section.empty], [section for section in sections if section.empty]
 
 
-def folded_line(sections: list[ReminderSection]) -> str:
-    """One sentence naming what is clear today: "No A, B or C today." (今天没有A、B和C); "" for none."""
-    labels = [section.empty_label for section in sections if section.empty_label]
+def folded_line(sections: list[ReminderSection], first_labels=()) -> str:
+    """One sentence naming what is clear today: "No A, B or C today." (今天没有A、B和C); "" for none.
+    ``first_labels``: the first part's, named before the sections'."""
+    labels = [*first_labels, *(section.empty_label for section in sections if section.empty_label)]
     if not labels:
         return ""
     items = labels[0]

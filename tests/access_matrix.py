@@ -59,6 +59,7 @@ RECORD_BUILDERS.append(_accounts_records)
 RULES: list[Rule] = [
     # Foundation
     Rule("home.index", EVERYONE),
+    Rule("home.later", EVERYONE),
     Rule("auth.logout", EVERYONE, method="POST"),
     Rule("auth.password", EVERYONE),
     Rule("auth.language", EVERYONE, method="POST", data={"language": "en"}),

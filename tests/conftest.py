@@ -56,6 +56,8 @@ def app(tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
             "SERVER_NAME": "portal.test",
+            # No background writer: a test's statements are its own; reads write the buffer first.
+            "ACCESS_LOG_FLUSH_SECONDS": 0,
         },
         instance_path=str(instance),
     )
@@ -79,8 +81,18 @@ def _fresh_database(app):
         yield
         db.session.rollback()
         db.session.remove()
+        _forget_buffered_access_log(app)
         _empty_tables()
         limiter.reset()
+
+
+def _forget_buffered_access_log(app):
+    """Rows a test left in the access log's buffer are written (and emptied with the tables), not
+    carried into the next test."""
+    buffer = app.extensions.get("access_log_buffer")
+    if buffer is not None:
+        buffer.flush()
+        buffer.rows.clear()
 
 
 def _empty_tables():

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from complaints_factories import category_ids, make_complaint
 from conftest import chart_data, customer_panels, login_as
+from my_day_page import my_day_page
 from customer_factories import new_customer
 from followups_factories import make_team
 from portal.database import utcnow
@@ -123,9 +124,9 @@ def test_overdue_complaints_on_my_day_list_and_customer_page(client, team, custo
     make_complaint(customer, severity="urgent", received_at=utcnow() - timedelta(hours=3), content="刚收到")
     for who in ("sales", "head"):
         login_as(client, team[who])
-        assert f"/complaints/{late.id}" in client.get("/").get_data(as_text=True), who
+        assert f"/complaints/{late.id}" in my_day_page(client), who
     login_as(client, team["outsider"])
-    assert f"/complaints/{late.id}" not in client.get("/").get_data(as_text=True)
+    assert f"/complaints/{late.id}" not in my_day_page(client)
     login_as(client, team["sales"])
     page = client.get("/complaints/?overdue=1").get_data(as_text=True)
     assert "1 complaint or suggestion" in page and "badge overdue" in page

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
 from conftest import customer_panels, login_as
+from my_day_page import my_day_page
 from contracts_factories import make_contract, make_delivery
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -517,13 +518,13 @@ def test_my_day_lists_instalments_and_deliveries_for_the_owner_and_the_head(clie
     make_delivery(contract, quantities={1: 1}, planned_on=today + timedelta(days=8))
     for who in ("sales", "head"):
         login_as(client, team[who])
-        page = client.get("/").get_data(as_text=True)
+        page = my_day_page(client)
         assert "200.00 due" in page and "830.00 due" in page, who
         assert f"{contract.number}-S1" in page and f"{contract.number}-S2" in page and f"{contract.number}-S3" not in page
     login_as(client, team["outsider"])
-    assert contract.number not in client.get("/").get_data(as_text=True)
+    assert contract.number not in my_day_page(client)
     login_as(client, team["admin"])  # the whole company's are worked from the contract lists
-    assert "Payments and deliveries" not in client.get("/").get_data(as_text=True)
+    assert "Payments and deliveries" not in my_day_page(client)
 
 
 def test_open_instalments_split_into_overdue_and_due_each_cut_at_the_limit(team, customer):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import chart_data, login_as
+from my_day_page import my_day_page
 from contracts_factories import make_contract
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -108,7 +109,7 @@ def test_churn_warnings_with_reasons_dismissal_and_win_back(app, client, team):
     login_as(client, team["sales"])
     page = client.get("/churn/").get_data(as_text=True)
     assert "it usually buys every 30.0 days" in page and "needs 3 purchases (it has 1)" in page
-    assert "老客户" in client.get("/").get_data(as_text=True)
+    assert "老客户" in my_day_page(client)
     client.post(f"/churn/{regular.id}/win-back")
     assert db.session.get(Customer, regular.id).next_follow_up_on == today + timedelta(days=1)
     client.post(f"/churn/{once.id}/dismiss")

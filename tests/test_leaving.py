@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from complaints_factories import make_complaint
 from conftest import login_as
+from my_day_page import my_day_page
 from contracts_factories import make_contract, make_delivery
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -107,14 +108,14 @@ def test_a_heads_my_day_lists_customers_whose_owner_left_until_there_are_none(cl
     team["sales"].active = False
     db.session.commit()
     login_as(client, team["head"])
-    page = client.get("/").get_data(as_text=True)
+    page = my_day_page(client)
     assert "Customers of people who have left" in page and "没人管的客户" in page
     login_as(client, team["admin"])
-    assert "没人管的客户" in client.get("/").get_data(as_text=True)
+    assert "没人管的客户" in my_day_page(client)
     customer.owner_id = team["colleague"].id
     db.session.commit()
     login_as(client, team["head"])
-    assert "Customers of people who have left" not in client.get("/").get_data(as_text=True)
+    assert "Customers of people who have left" not in my_day_page(client)
 
 
 def test_the_nightly_report_names_customers_whose_owner_left(app, team):

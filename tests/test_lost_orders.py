@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from conftest import chart_data, customer_panels, login_as
+from my_day_page import my_day_page
 from customer_factories import new_customer
 from portal.extensions import db
 from portal.models import LostOrder
@@ -129,12 +130,12 @@ def test_the_head_reviews_lost_orders_from_the_inbox(client, data):
     head = data["team"]["head"]
     login_as(client, head)
     # Q2, Q3, R and December's Q4: every unreviewed one, whatever its date.
-    assert "4 lost orders wait for your review." in client.get("/").get_data(as_text=True)
+    assert "4 lost orders wait for your review." in my_day_page(client)
     first = db.session.scalar(select(LostOrder).where(LostOrder.department_id == data["fruit"]).order_by(LostOrder.id))
     assert client.post(f"/lost/orders/{first.id}/review", data={"comment": "下次早点报价"}).status_code == 303
     reviewed = db.session.get(LostOrder, first.id)
     assert reviewed.reviewed_by_id == head.id and reviewed.review_comment == "下次早点报价"
-    assert "3 lost orders wait for your review." in client.get("/").get_data(as_text=True)
+    assert "3 lost orders wait for your review." in my_day_page(client)
     login_as(client, data["team"]["sales"] if reviewed.owner_id == data["team"]["sales"].id else data["team"]["colleague"])
     assert "下次早点报价" in customer_panels(client, reviewed.customer_id)
     login_as(client, head)

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import login_as
+from my_day_page import my_day_page
 from followups_factories import make_team, count_statements, make_customer
 from portal.blueprints.followups import reminders
 from portal.database import utcnow
@@ -37,9 +38,7 @@ def _section(body, title):
 
 def _my_day(client, user):
     login_as(client, user)
-    response = client.get("/")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return my_day_page(client)
 
 
 def test_salesperson_sees_due_today_and_overdue_oldest_first(client, team):

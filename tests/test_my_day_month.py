@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from conftest import login_as
 from contracts_factories import make_contract
+from my_day_page import my_day_page
 from followups_factories import make_customer, make_team
 from portal.extensions import db
 from portal.models import SalesTarget
@@ -27,9 +28,7 @@ def team(make_department, make_user):
 
 def _my_day(client, user) -> str:
     login_as(client, user)
-    response = client.get("/")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return my_day_page(client)
 
 
 def _strip(body: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import customer_panels, login_as
+from my_day_page import my_day_page
 from contracts_factories import make_contract
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -121,7 +122,7 @@ def test_my_day_warns_three_days_ahead(client, team):
     soon = _customer(team["sales"], "快回收客户", grade="D", owned_days_ago=8)  # due in 2 days
     later = _customer(team["sales"], "还早客户", grade="D", owned_days_ago=6)  # due in 4 days
     login_as(client, team["sales"])
-    page = client.get("/").get_data(as_text=True)
+    page = my_day_page(client)
     assert "快回收客户" in page and "还早客户" not in page
     assert (utcnow() + timedelta(days=2)).date().isoformat() in page or "returns to the pool on" in page
     assert "Returns to the pool on" in customer_panels(client, soon.id)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import customer_panels, login_as
+from my_day_page import my_day_page
 from customer_factories import new_customer
 from followups_factories import make_team
 from portal.extensions import db
@@ -435,10 +436,10 @@ def test_my_day_shows_expiring_and_quiet_quotes(client, team, customer):
     quiet = make_quote(customer, lines=[("梨", "1", "1.00", "0")], status="sent", valid_days=30,
                        sent_at=utcnow() - timedelta(days=9))
     login_as(client, team["sales"])
-    page = client.get("/").get_data(as_text=True)
+    page = my_day_page(client)
     assert expiring.number in page and quiet.number in page
     login_as(client, team["outsider"])
-    assert expiring.number not in client.get("/").get_data(as_text=True)
+    assert expiring.number not in my_day_page(client)
 
 
 def test_my_day_counts_every_expiring_quote_and_lists_the_first(client, team, customer):
@@ -447,7 +448,7 @@ def test_my_day_counts_every_expiring_quote_and_lists_the_first(client, team, cu
     quotes = [make_quote(customer, lines=[("苹果", "1", "1.00", "0")], status="sent", valid_days=1 + number % 5)
               for number in range(LIST_LIMIT + 2)]
     login_as(client, team["sales"])
-    page = client.get("/").get_data(as_text=True)
+    page = my_day_page(client)
     expiring = page[page.index("Expiring within 7 days"):page.index("Sent, no follow-up")]
     assert f'<span class="badge due">{LIST_LIMIT + 2}</span>' in expiring
     assert expiring.count("<li>") == LIST_LIMIT

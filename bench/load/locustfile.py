@@ -20,6 +20,7 @@ Settings come from the environment: ``LOAD_RUN_ID``, ``LOAD_PASSWORD``, ``LOAD_D
 (salespeople per department, comma-separated), ``LOAD_SEARCH_TERM``, ``LOAD_MARKERS_FILE``,
 ``LOAD_WINDOW_FILE``, ``LOAD_THINK``, ``LOAD_THINK_JITTER``.
 """
+import html
 import itertools
 import json
 import os
@@ -61,6 +62,8 @@ STAGES = ("potential", "intended", "signed")
 GRADES = ("A", "B", "C", "D")
 ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
 PANEL = {"HX-Request": "true", "HX-Target": "follow-ups"}
+LATER = {"HX-Request": "true", "HX-Target": "my-day-later"}
+LATER_URL = re.compile(r'id="my-day-later" hx-get="([^"]+)"')
 CONTRACT_ROWS = {"HX-Request": "true", "HX-Target": "contract-rows"}
 PAYMENT_STATES = ("unpaid", "partly_paid", "paid", "overdue")
 
@@ -140,7 +143,11 @@ class PortalUser(FastHttpUser):
     @tag("my_day")
     @task(4)
     def my_day(self):
-        self.client.get("/", name="my_day")
+        """My day as the browser loads it: the page, then the reminders it fetches after the first paint."""
+        page = self.client.get("/", name="my_day").text
+        later = LATER_URL.search(page)
+        if later:
+            self.client.get(html.unescape(later.group(1)), headers=LATER, name="my_day.later")
 
 
 class CustomerWork(PortalUser):

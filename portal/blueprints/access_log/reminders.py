@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.access import scope_clause
-from portal.access_log import EXPORT_ROWS_ALERT, PAGE_VIEWS_ALERT
+from portal.access_log import EXPORT_ROWS_ALERT, PAGE_VIEWS_ALERT, flush_access_log
 from portal.blueprints.access_log.queries import day_counts, history_counts, opened_on
 from portal.company_settings import get_setting
 from portal.extensions import db
@@ -60,10 +60,11 @@ def access_alerts(user, day) -> list[AccessAlert]:
     return sorted(alerts, key=lambda alert: (-alert.pages, alert.name))
 
 
-@register_reminders
+@register_reminders(first=True)
 def access_alerts_section(user) -> ReminderSection | None:
     if user.role not in (Role.HEAD, Role.ADMIN):
         return None
+    flush_access_log()
     day = company_today()
     alerts = access_alerts(user, day)
     if not alerts:
@@ -76,10 +77,15 @@ def access_alerts_section(user) -> ReminderSection | None:
 def customers_of_inactive_owners(user, limit: int = LIST_LIMIT) -> list:
     """The live customers (outside the pool) in ``user``'s scope whose owner is deactivated, by name,
     each row carrying the total: (id, name, owner, total)."""
+    # The few inactive accounts first, then their customers by the owner index: joining every
+    # customer of the department to its owner read all of them (40 ms) to find none.
+    inactive = db.session.scalars(select(User.id).where(User.active.is_(False))).all()
+    if not inactive:
+        return []
     stmt = (
         select(Customer.id, Customer.name, User.display_name.label("owner"), func.count().over().label("total"))
         .join(User, User.id == Customer.owner_id)
-        .where(User.active.is_(False), Customer.archived_at.is_(None), Customer.pool_since.is_(None),
+        .where(Customer.owner_id.in_(inactive), Customer.archived_at.is_(None), Customer.pool_since.is_(None),
                scope_clause(Customer, user))
         .order_by(Customer.name, Customer.id)
         .limit(limit)
@@ -87,7 +93,7 @@ def customers_of_inactive_owners(user, limit: int = LIST_LIMIT) -> list:
     return db.session.execute(stmt).all()
 
 
-@register_reminders
+@register_reminders(first=True)
 def orphaned_customers_section(user) -> ReminderSection | None:
     """A head's (and the administrator's) customers left with someone who has left, until there are none."""
     if user.role not in (Role.HEAD, Role.ADMIN):

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.access import roles_required
+from portal.access_log import flush_access_log
 from portal.blueprints.access_log import bp
 from portal.blueprints.access_log.queries import LogFilters, log_page, people_for
 from portal.exporting import DATETIME_FORMAT, Column, xlsx_response
@@ -35,6 +36,7 @@ def _before() -> int | None:
 @roles_required(*LOG_ROLES)
 def index():
     """One day of the log in the user's scope (a head: their department), by person and kind."""
+    flush_access_log()
     filters = LogFilters.from_args(request.args)
     rows, next_cursor = log_page(current_user, filters, _before())
     context = {"rows": rows, "next_cursor": next_cursor, "filters": filters, "kind_labels": KIND_LABELS}
@@ -61,6 +63,7 @@ EXPORT_COLUMNS = [
 @roles_required(*LOG_ROLES)
 def export():
     """The day's log as filtered on the page, within the user's scope, as an .xlsx file."""
+    flush_access_log()
     filters = LogFilters.from_args(request.args)
 
     def rows():

@@ -194,8 +194,7 @@ def detail(customer_id: int):
         stage_labels=STAGE_LABELS,
         today=company_today(),
     )
-    # Recorded once the page is rendered: its commit would otherwise expire the customer and the
-    # user the page still reads, and load them again.
+    # Recorded once the page is rendered: a view that fails to render is no view.
     record_access(CUSTOMER_PAGE, target=request.path, record_id=customer.id)
     return page
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
 from portal.access import scope_clause
@@ -171,7 +172,7 @@ def overdue_list_url() -> str:
     return url_for("customers.index", overdue=1)
 
 
-@register_reminders
+@register_reminders(first=True, folded_label=_l("follow-ups due or overdue"))
 def follow_ups_due_section(user) -> ReminderSection | None:
     if user.role not in CUSTOMER_ROLES:
         return None
