@@ -34,6 +34,8 @@ RULES = [
     Rule("customers.export", CUSTOMER_ROLES),
     Rule("customers.handover", HEADS_AND_ADMIN),
     Rule("customers.detail", CUSTOMER_SCOPED, url_args=_customer),
+    # The other areas' sections the customer page loads once shown follow the customer's scope.
+    Rule("customers.panels", CUSTOMER_SCOPED, url_args=_customer),
     Rule("customers.edit", CUSTOMER_SCOPED, url_args=_customer),
     Rule("customers.edit", CUSTOMER_SCOPED, url_args=_customer, method="POST", data={"name": "新名称"}),
     Rule("customers.archive", CUSTOMER_SCOPED, url_args=_customer),

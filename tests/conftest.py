@@ -178,3 +178,13 @@ def csrf_on(app):
 
 
 HTMX_HEADERS = {"HX-Request": "true"}
+
+
+def customer_panels(client, customer_id: int) -> str:
+    """The other areas' sections of a customer page, as the page loads them once it is shown
+    (it points at them first)."""
+    page = client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert f'hx-get="/customers/{customer_id}/panels"' in page
+    response = client.get(f"/customers/{customer_id}/panels", headers={**HTMX_HEADERS, "HX-Target": "customer-panels"})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from complaints_factories import category_ids, make_complaint
-from conftest import chart_data, login_as
+from conftest import chart_data, customer_panels, login_as
 from my_day_page import my_day_page
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -130,7 +130,7 @@ def test_overdue_complaints_on_my_day_list_and_customer_page(client, team, custo
     login_as(client, team["sales"])
     page = client.get("/complaints/?overdue=1").get_data(as_text=True)
     assert "1 complaint or suggestion" in page and "badge overdue" in page
-    assert "迟迟没人回复" in client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "迟迟没人回复" in customer_panels(client, customer.id)
 
 
 def test_lists_per_role_and_the_export(client, team, customer):

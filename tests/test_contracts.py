@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from conftest import login_as
+from conftest import customer_panels, login_as
 from my_day_page import my_day_page
 from contracts_factories import make_contract, make_delivery
 from customer_factories import new_customer
@@ -258,6 +258,30 @@ def test_the_list_totals_cover_the_whole_filter_not_only_the_page(client, team, 
     assert "11.5 %" in page  # 130 of 1,130 collected
 
 
+@pytest.mark.parametrize("role", ["sales", "head", "admin"])
+def test_the_list_totals_are_read_from_an_index_alone(client, team, customer, role):
+    """The count and sums of every role's default list come from a covering index (SQLite's plan),
+    and each row links to its contract."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    contract = make_contract(customer, payments=[(company_today(), "130.00")])
+    login_as(client, team[role])
+    statements = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _executemany):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        page = client.get("/contracts/", headers={"HX-Request": "true", "HX-Target": "contract-rows"}).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert f'<a href="/contracts/{contract.id}">{contract.number}</a>' in page and "1 contract" in page
+    [(totals, parameters)] = [(sql, p) for sql, p in statements if "count(*)" in sql and "FROM contracts" in sql]
+    plan = " / ".join(row[-1] for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + totals, parameters))
+    assert "USING COVERING INDEX" in plan, plan
+
+
 def test_the_list_is_scoped(client, team, customer):
     mine = make_contract(customer)
     theirs = make_contract(new_customer(team["outsider"], name="外部门客户"))
@@ -478,7 +502,7 @@ def test_the_customer_page_shows_the_purchase_history(client, team, customer):
     make_contract(customer, signed_on=today - timedelta(days=10), lines=[("梨", "2", "50")], payments=[(today, "13.00")])
     make_contract(customer, signed_on=today - timedelta(days=5), status="cancelled")
     login_as(client, team["sales"])
-    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    page = customer_panels(client, customer.id)
     assert "Purchase history" in page
     for text in ("1,243.00", "1,143.00", "100.00", (today - timedelta(days=100)).isoformat(), (today - timedelta(days=10)).isoformat()):
         assert text in page, text

@@ -12,6 +12,8 @@ from portal.blueprints.customers.queries import PAGE_SIZE
 from portal.rules.followups import company_today
 from portal.database import utcnow
 from portal.extensions import db
+from portal.access_log import flush_access_log
+from portal.models.access_log import AccessLogEntry
 from portal.models import AuditEntry, Contact, Customer, FollowUp, LookupKind, LookupValue
 from portal.rules.followups import ensure_default_grade_policies
 from portal.seed import seed_demo_company
@@ -197,6 +199,34 @@ def test_detail_shows_contacts_history_and_actions(client, team, customers):
     assert f'/customers/{customers["chen"].id}/edit' in html
     assert "/merge" not in html  # merging is for the administrator
     assert client.get(f"/customers/{customers['zhao'].id}").status_code == 404
+
+
+def test_the_page_loads_the_other_areas_sections_and_the_history_once_shown(client, team, customers):
+    customer = customers["liu"]
+    login_as(client, team["liu"])
+    page = _text(client.get(f"/customers/{customer.id}"))
+    # The page points at both, with plain links for a browser without JavaScript.
+    for url in (f"/customers/{customer.id}/panels", f"/history/customers/{customer.id}"):
+        assert f'hx-get="{url}" hx-trigger="load"' in page and f'<a href="{url}">' in page
+    panels = _text(client.get(f"/customers/{customer.id}/panels", headers={**HTMX_HEADERS, "HX-Target": "customer-panels"}))
+    assert "<html" not in panels and panels.lstrip().startswith('<div id="customer-panels">')
+    for title in ("Quotes", "Purchase history", "Lost orders and losses", "Complaints and suggestions", "Customer pool"):
+        assert f"<h2>{title}</h2>" in panels, title
+    assert f"/quotes/new/{customer.id}" in panels and f"/contracts/new/{customer.id}" in panels
+    whole = _text(client.get(f"/customers/{customer.id}/panels"))
+    assert "<html" in whole and "<h2>Purchase history</h2>" in whole and f'href="/customers/{customer.id}"' in whole
+    # A change made through the page shows in the history the page loads.
+    form = {"name": "华润万家(南山店)", "stage": customer.stage, "intention_grade": "", "customer_type_id": 0,
+            "source_id": 0, "phone": "0755-26681234", "region": "深圳南山", "version": customer.version}
+    assert client.post(f"/customers/{customer.id}/edit", data=form).status_code == 302
+    history = _text(client.get(f"/history/customers/{customer.id}", headers={**HTMX_HEADERS, "HX-Target": "history"}))
+    assert 'id="history"' in history and "深圳南山" in history
+    # One view of the page is one access-log row: what it loads afterwards adds none.
+    flush_access_log()
+    views = select(func.count()).select_from(AccessLogEntry).where(AccessLogEntry.user_id == team["liu"].id)
+    assert db.session.scalar(views) == 1
+    # Another salesperson's customer: neither part answers.
+    assert client.get(f"/customers/{customers['chen'].id}/panels").status_code == 404
 
 
 def test_salesperson_registers_their_own_customer_with_a_planned_follow_up(client, team):

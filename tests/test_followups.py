@@ -1,4 +1,6 @@
 """Follow-ups on a customer: the panel, logging inline (htmx) and plainly, editing, archiving, scope."""
+import html
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -6,6 +8,7 @@ from sqlalchemy import func, select
 
 from followups_factories import make_team, count_statements, make_customer, make_follow_up
 from conftest import HTMX_HEADERS, login_as
+from portal.blueprints.followups.panel import FIRST_PAGE
 from portal.extensions import db
 from portal.models import Contact, FollowUp
 from portal.rules.followups import company_today
@@ -172,6 +175,36 @@ def test_customer_page_includes_the_panel(client, team):
     body = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert 'id="follow-ups"' in body and "电话确认送货地址" in body
     assert f'hx-post="/customers/{customer.id}/follow-ups"' in body
+
+
+def test_the_customer_page_shows_the_newest_then_the_older_ones_as_scrolled_to(client, team):
+    customer = make_customer(team["sales"])
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    db.session.add_all(
+        FollowUp(customer_id=customer.id, user_id=team["colleague" if index == 24 else "sales"].id, kind="visit",
+                 happened_at=start + timedelta(hours=index), summary=f"第{index:03d}次")
+        for index in range(25)
+    )
+    db.session.commit()
+    login_as(client, team["sales"])
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    shown = [index for index in range(25) if f"第{index:03d}次" in page]
+    assert shown == list(range(25 - FIRST_PAGE, 25))
+    # The "older" item loads the rest when it is clicked or scrolled into view.
+    more = re.search(r'<li id="follow-up-more".*?</li>', page, re.S).group(0)
+    assert 'hx-trigger="click, revealed"' in more
+    older = client.get(html.unescape(re.search(r'hx-get="([^"]+)"', more).group(1)),
+                       headers={**HTMX_HEADERS, "HX-Target": "follow-up-more"}).get_data(as_text=True)
+    assert [index for index in range(25) if f"第{index:03d}次" in older] == list(range(25 - FIRST_PAGE))
+    assert 'id="follow-up-more"' not in older
+    # Only the author (here the salesperson, not the colleague's newest) may change an entry; the head any.
+    entries = {e.id: e for e in db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id))}
+    theirs = next(e for e in entries.values() if e.summary == "第024次")
+    mine = next(e for e in entries.values() if e.summary == "第023次")
+    assert f"/follow-ups/{theirs.id}/edit" not in page and f"/follow-ups/{mine.id}/edit" in page
+    login_as(client, team["head"])
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert f"/follow-ups/{theirs.id}/edit" in page and f"/follow-ups/{mine.id}/edit" in page
 
 
 def test_timeline_pages_by_keyset_in_fixed_statements(client, team):

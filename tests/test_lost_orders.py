@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from conftest import chart_data, login_as
+from conftest import chart_data, customer_panels, login_as
 from my_day_page import my_day_page
 from customer_factories import new_customer
 from portal.extensions import db
@@ -137,7 +137,7 @@ def test_the_head_reviews_lost_orders_from_the_inbox(client, data):
     assert reviewed.reviewed_by_id == head.id and reviewed.review_comment == "下次早点报价"
     assert "3 lost orders wait for your review." in my_day_page(client)
     login_as(client, data["team"]["sales"] if reviewed.owner_id == data["team"]["sales"].id else data["team"]["colleague"])
-    assert "下次早点报价" in client.get(f"/customers/{reviewed.customer_id}").get_data(as_text=True)
+    assert "下次早点报价" in customer_panels(client, reviewed.customer_id)
     login_as(client, head)
     stranger = db.session.scalar(select(LostOrder).where(LostOrder.department_id != data["fruit"]))
     assert client.post(f"/lost/orders/{stranger.id}/review").status_code == 404

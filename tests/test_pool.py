@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conftest import login_as
+from conftest import customer_panels, login_as
 from my_day_page import my_day_page
 from contracts_factories import make_contract
 from customer_factories import new_customer
@@ -125,7 +125,7 @@ def test_my_day_warns_three_days_ahead(client, team):
     page = my_day_page(client)
     assert "快回收客户" in page and "还早客户" not in page
     assert (utcnow() + timedelta(days=2)).date().isoformat() in page or "returns to the pool on" in page
-    assert "Returns to the pool on" in client.get(f"/customers/{soon.id}").get_data(as_text=True)
+    assert "Returns to the pool on" in customer_panels(client, soon.id)
     assert later.pool_since is None
 
 
@@ -216,3 +216,39 @@ def test_the_sql_prefilter_keeps_every_customer_the_rules_would_make_due(app, te
         narrowed = sorted(row.name for row, plan in owned_customers_with_plans(due_by=moment) if plan is not None and plan.due_at <= moment)
         assert narrowed == expected, days_ahead
     assert "A旧" in expected and "有合同" not in expected and "D锁" not in expected  # the cases reach both sides
+
+
+def test_the_customer_page_says_what_the_recycling_run_would_do(client, team):
+    """The customer page's pool section (one customer, from the loaded record) names the same
+    moment and rule as the rows the recycling run reads, whatever the contracts."""
+    from portal.blueprints.pool.compute import owned_customers_with_plans
+    from portal.rules.followups import company_today, local_date
+
+    now = utcnow()
+    cases = {
+        "A旧": ("A", 40, None), "C跟进": ("C", 60, 14), "无等级": (None, 200, None), "意向": (None, 91, None),
+        "已完成合同": ("D", 100, None), "进行中合同": ("D", 100, None), "取消的合同": ("D", 100, None), "最近签约": ("D", 5, None),
+    }
+    customers = {}
+    for name, (grade, owned_days, followed_days) in cases.items():
+        extra = {"last_follow_up_at": now - timedelta(days=followed_days)} if followed_days is not None else {}
+        if name == "意向":
+            extra["stage"] = "intended"
+        customers[name] = _customer(team["sales"], name, grade=grade, owned_days_ago=owned_days, **extra)
+    make_contract(customers["已完成合同"], signed_on=company_today() - timedelta(days=200), status="completed")
+    make_contract(customers["进行中合同"], signed_on=company_today() - timedelta(days=200))
+    make_contract(customers["取消的合同"], status="cancelled")
+    make_contract(customers["最近签约"], status="completed")
+    plans = {row.name: plan for row, plan in owned_customers_with_plans(owner_id=team["sales"].id)}
+    assert plans["A旧"] is not None and plans["进行中合同"] is None and plans["无等级"] is None  # both sides reached
+    assert plans["取消的合同"] is not None
+    login_as(client, team["sales"])
+    for name, customer in customers.items():
+        panels = customer_panels(client, customer.id)
+        plan = plans[name]
+        if plan is None:
+            assert "No recycling rule applies to this customer now." in panels, name
+        else:
+            sentence = (f"Returns to the pool on {local_date(plan.due_at).isoformat()} unless followed up "
+                        f"(rule {plan.rule}, {plan.days} days).")
+            assert sentence in panels, name

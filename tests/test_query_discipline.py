@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from conftest import login_as
+from portal.blueprints.followups.panel import FIRST_PAGE
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Contact, Customer, FollowUp, FollowUpKind, Role, Stage
@@ -21,6 +22,8 @@ from portal.rules.followups import company_today, ensure_default_grade_policies
 SMALL, LARGE = 3, 30
 ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
 LATER = {"HX-Request": "true", "HX-Target": "my-day-later"}
+PANELS = {"HX-Request": "true", "HX-Target": "customer-panels"}
+HISTORY = {"HX-Request": "true", "HX-Target": "history"}
 SCANNED_TABLES = ("customers", "follow_ups")
 
 
@@ -116,6 +119,11 @@ PAGES = [
     ("list-admin-rows", "admin", "/customers/", ROWS),
     ("customer-sales", "sales", "/customers/{focus}", {}),
     ("customer-head", "head", "/customers/{focus}", {}),
+    # What the customer page loads once shown: the other areas' panels, the history, the timeline.
+    ("customer-panels-sales", "sales", "/customers/{focus}/panels", PANELS),
+    ("customer-panels-head", "head", "/customers/{focus}/panels", PANELS),
+    ("customer-history-sales", "sales", "/history/customers/{focus}", HISTORY),
+    ("follow-ups-sales", "sales", "/customers/{focus}/follow-ups", {}),
     ("my-day-sales", "sales", "/", {}),
     ("my-day-head", "head", "/", {}),
     # My day's first part (follow-ups due) and what it loads after (workload, birthdays, quotes…);
@@ -145,9 +153,13 @@ def test_statement_counts_do_not_grow_with_rows(client, world):
     grow(world, SMALL)
     small = _counts(client, world)
     grow(world, LARGE)
-    # The larger world really shows more rows: 30 follow-ups on the customer page.
+    # The larger world really shows more rows: the customer page's first FIRST_PAGE follow-ups
+    # (then the link to the older ones), all 30 on the follow-up page.
     login_as(client, world["sales"])
-    assert client.get(f"/customers/{world['customers'][0].id}").get_data(as_text=True).count("次电话沟通报价") == LARGE
+    focus = world["customers"][0].id
+    page = client.get(f"/customers/{focus}").get_data(as_text=True)
+    assert page.count("次电话沟通报价") == FIRST_PAGE < LARGE and 'id="follow-up-more"' in page
+    assert client.get(f"/customers/{focus}/follow-ups").get_data(as_text=True).count("次电话沟通报价") == LARGE
     large = _counts(client, world)
     grown = {page: f"{small[page]} -> {large[page]} statements" for page in small if large[page] != small[page]}
     assert grown == {}

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from conftest import login_as
+from conftest import customer_panels, login_as
 from my_day_page import my_day_page
 from customer_factories import new_customer
 from followups_factories import make_team
@@ -374,13 +374,14 @@ def test_a_quote_past_its_valid_date_shows_as_expired_everywhere(client, team, c
 
 
 def test_the_list_filters_and_totals_what_it_shows(client, team, customer, product):
-    make_quote(customer, lines=[("苹果", "1", "100.00", "0")])
+    first = make_quote(customer, lines=[("苹果", "1", "100.00", "0")])
     make_quote(customer, lines=[("梨", "1", "1000.00", "0")])
     other = new_customer(team["colleague"], name="同事的客户")
     make_quote(other, lines=[("桃", "1", "5.00", "0")])
     login_as(client, team["sales"])
     page = client.get("/quotes/", headers={"HX-Request": "true", "HX-Target": "quote-rows"}).get_data(as_text=True)
     assert "2 quotes" in page and "1,243.00" in page and "同事的客户" not in page
+    assert f'<a href="/quotes/{first.id}">{first.number}</a>' in page and "Draft" in page
     filtered = client.get("/quotes/?min=500&max=2000").get_data(as_text=True)
     assert "1 quote" in filtered and "1,130.00" in filtered
     assert client.get("/quotes/?min=abc&from=2026-99-99&owner=99999999999999").status_code == 200
@@ -424,7 +425,7 @@ def test_the_pdf_embeds_a_font_subset_and_its_text_reads_back(client, team, cust
 def test_the_customer_page_lists_its_quotes(client, team, customer):
     quote = make_quote(customer, lines=[("苹果", "1", "1.00", "0")])
     login_as(client, team["sales"])
-    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    page = customer_panels(client, customer.id)
     assert quote.number in page and f"/quotes/new/{customer.id}" in page
 
 

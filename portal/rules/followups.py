@@ -2,7 +2,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 from flask_babel import to_user_timezone, to_utc
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -38,13 +38,15 @@ def next_follow_up_for_grade(grade: str | None, after: date) -> date | None:
     return next_follow_up_date(policy.interval_days if policy else None, after)
 
 
+# Built once: every customer page looks its grade's policy up.
+_POLICY_FOR_GRADE = select(GradePolicy).where(GradePolicy.grade == bindparam("grade"), GradePolicy.archived_at.is_(None))
+
+
 def policy_for_grade(grade: str | None) -> GradePolicy | None:
     """The active policy of ``grade``; None for no grade or a grade without an active policy."""
     if not grade:
         return None
-    return db.session.scalar(
-        select(GradePolicy).where(GradePolicy.grade == grade, GradePolicy.archived_at.is_(None))
-    )
+    return db.session.scalar(_POLICY_FOR_GRADE, {"grade": grade})
 
 
 def days_overdue(next_date: date | None, today: date) -> int:

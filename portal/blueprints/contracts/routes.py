@@ -32,6 +32,7 @@ from portal.database import utcnow
 from portal.exporting import DATE_FORMAT, MONEY_FORMAT, Column, keyset_rows, xlsx_response
 from portal.extensions import db
 from portal.forms import ConfirmForm, arg_int
+from portal.labels import translated
 from portal.models import (
     CONTRACT_STATUS_LABELS, PAYMENT_METHOD_LABELS, Contract, ContractLine, Customer, Delivery, DeliveryLine,
     Instalment, Payment, Quote, Role,
@@ -95,8 +96,9 @@ def index():
     whole filter (contract amount, received, outstanding)."""
     filters = ContractFilters.from_args(request.args)
     page = list_contracts(current_user, filters, arg_int("after"), company_today())
-    context = {"page": page, "filters": filters, "status_labels": CONTRACT_STATUS_LABELS,
-               "payment_labels": PAYMENT_STATUS_LABELS, "collected_share": collected_share}
+    # Labels looked up once for the page, not once per row.
+    context = {"page": page, "filters": filters, "status_labels": translated(CONTRACT_STATUS_LABELS),
+               "payment_labels": translated(PAYMENT_STATUS_LABELS), "collected_share": collected_share}
     if not wants_fragment(ROWS_TARGET):
         context["owners"] = owner_filter_choices(current_user)
     response = render_page_or_fragment("contracts/index.html", "contracts/_rows.html", ROWS_TARGET, **context)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import joinedload
 from portal.access import get_scoped_or_404, login_required, roles_required, scope_clause
 from portal.access_log import record_access
 from portal.archiving import archive_after_confirmation
-from portal.audit import history_of
 from portal.blueprints.customers import bp
 from portal.blueprints.customers.forms import ContactForm, CustomerForm, HandoverForm, MergeForm
 from portal.blueprints.customers.operations import CUSTOMER_REFERENCES, hand_over, merge_customers
@@ -45,6 +44,7 @@ from portal.submissions import exactly_once
 CUSTOMER_ROLES = (Role.SALES.value, Role.HEAD.value, Role.ADMIN.value)
 ROWS_TARGET = "customer-rows"
 CONTACTS_TARGET = "contacts"
+PANELS_TARGET = "customer-panels"
 DUPLICATE_REASONS = {"name": _l("same name"), "phone": _l("same phone"), "email": _l("same e-mail")}
 
 
@@ -184,16 +184,32 @@ DETAIL_OPTIONS = (
 @bp.route("/<int:customer_id>")
 @login_required
 def detail(customer_id: int):
-    """A customer with its contacts, follow-ups and change history."""
+    """A customer with its contacts and follow-ups; the other areas' panels and the change history
+    follow through htmx once the page is shown (``panels`` and ``audit.history``)."""
     customer = _customer_or_404(customer_id, include_archived=True, options=DETAIL_OPTIONS)
-    record_access(CUSTOMER_PAGE, target=request.path, record_id=customer.id)
-    return render_template(
+    page = render_template(
         "customers/detail.html",
         customer=customer,
         contacts=_active_contacts(customer),
-        history=history_of(customer),
         stage_labels=STAGE_LABELS,
         today=company_today(),
+    )
+    # Recorded once the page is rendered: a view that fails to render is no view.
+    record_access(CUSTOMER_PAGE, target=request.path, record_id=customer.id)
+    return page
+
+
+@bp.route("/<int:customer_id>/panels")
+@login_required
+def panels(customer_id: int):
+    """The sections other areas add to the customer page (quotes, purchases, lost orders,
+    complaints, pool), which the page loads after it is shown; a page of their own without htmx."""
+    customer = _customer_or_404(customer_id, include_archived=True)
+    return render_page_or_fragment(
+        "customers/panels.html",
+        "customers/_panels.html",
+        PANELS_TARGET,
+        customer=customer,
         panels=panels_for("customer", customer, current_user),
     )
 

@@ -9,7 +9,7 @@ from portal.access import get_scoped_or_404, login_required
 from portal.audit import history_of
 from portal.blueprints.followups import bp
 from portal.blueprints.followups.forms import FollowUpEditForm, FollowUpForm
-from portal.blueprints.followups.panel import MORE_ID, PANEL_ID, build_panel, customer_url, may_change, timeline
+from portal.blueprints.followups.panel import MORE_ID, PAGE_SIZE, PANEL_ID, build_panel, customer_url, may_change, timeline
 from portal.exporting import DATE_FORMAT, DATETIME_FORMAT, Column, keyset_rows, xlsx_response
 from portal.forms import ConfirmForm, bounded_int
 from portal.concurrency import edit_status, submit_versioned
@@ -68,7 +68,7 @@ def index(customer_id: int):
     before_id = request.args.get("before", type=bounded_int)
     # The cursor still marks the place if it was archived since the page was shown.
     before = _follow_up_or_404(customer, before_id, include_archived=True) if before_id else None
-    panel = build_panel(customer, before=before, with_form=before is None)
+    panel = build_panel(customer, before=before, with_form=before is None, size=PAGE_SIZE)
     return render_page_or_fragment(
         "followups/page.html", "followups/_entries.html", MORE_ID, customer=customer, followup_panel=panel
     )

@@ -3,7 +3,7 @@ plain rules of ``portal.rules.pool``. A claim is one conditional UPDATE, so of t
 the same customer at once exactly one changes the row."""
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, bindparam, false, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, false, func, or_, select, update
 
 from portal.audit import expire_loaded, record_bulk_changes
 from portal.extensions import db
@@ -70,14 +70,34 @@ def owned_customers_with_plans(owner_id: int | None = None, customer_id: int | N
         select(Contract.customer_id, func.max(Contract.signed_on)).where(*contract_conditions, Contract.status != "cancelled")
         .group_by(Contract.customer_id)).all())
     for row in rows:
-        owned_since = row.owned_since or row.created_at
-        signed = last_signed.get(row.id)
-        facts = CustomerFacts(
-            intention_grade=row.intention_grade, stage=row.stage, owned_since=owned_since,
-            last_follow_up_at=row.last_follow_up_at, locked=row.locked, open_contract=row.id in open_ids,
-            contract_since_owned=signed is not None and local_to_utc(datetime.combine(signed, time.max)) >= owned_since,
-        )
-        yield row, recycling(facts, rules)
+        yield row, recycling(_facts(row, row.id in open_ids, last_signed.get(row.id)), rules)
+
+
+def _facts(customer, open_contract: bool, last_signed) -> CustomerFacts:
+    """What the recycling rules test of ``customer`` (a row or a loaded customer), given whether it
+    has an open contract and the last day it signed one (cancelled ones left out)."""
+    owned_since = customer.owned_since or customer.created_at
+    return CustomerFacts(
+        intention_grade=customer.intention_grade, stage=customer.stage, owned_since=owned_since,
+        last_follow_up_at=customer.last_follow_up_at, locked=customer.locked, open_contract=open_contract,
+        contract_since_owned=last_signed is not None
+        and local_to_utc(datetime.combine(last_signed, time.max)) >= owned_since,
+    )
+
+
+def customer_plan(customer: Customer):
+    """The recycling plan of one loaded customer (the customer page's pool section), as
+    ``owned_customers_with_plans(customer_id=…)`` gives it, in one statement over its contracts
+    besides the rules; None in the pool or archived."""
+    if customer.archived_at is not None or customer.pool_since is not None:
+        return None
+    rules = current_rules()
+    open_count, last_signed = db.session.execute(
+        select(func.count(case((Contract.status.in_(OPEN_CONTRACT), Contract.id))),
+               func.max(case((Contract.status != "cancelled", Contract.signed_on))))
+        .where(Contract.customer_id == customer.id, Contract.archived_at.is_(None))
+    ).one()
+    return recycling(_facts(customer, open_count > 0, last_signed), rules)
 
 
 def run_recycle(now: datetime, by_user_id: int | None = None) -> int:

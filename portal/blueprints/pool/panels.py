@@ -3,7 +3,7 @@ the lock that keeps a key customer."""
 from flask_babel import gettext as _
 
 from portal.access import Area, can_see_area
-from portal.blueprints.pool.compute import owned_customers_with_plans
+from portal.blueprints.pool.compute import customer_plan
 from portal.forms import ConfirmForm
 from portal.panels import Panel, register_panel
 
@@ -12,8 +12,6 @@ from portal.panels import Panel, register_panel
 def customer_pool_panel(customer, user) -> Panel | None:
     if not can_see_area(user, Area.CUSTOMER_DATA) or customer.archived_at is not None:
         return None
-    plan = None
-    if customer.pool_since is None:
-        plan = next((plan for _row, plan in owned_customers_with_plans(customer_id=customer.id)), None)
+    plan = customer_plan(customer)
     return Panel(_("Customer pool"), "pool/_customer_pool.html", {"customer": customer, "plan": plan, "confirm": ConfirmForm()}, order=60)
 

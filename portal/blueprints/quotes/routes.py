@@ -30,6 +30,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.exporting import DATE_FORMAT, MONEY_FORMAT, Column, keyset_rows, xlsx_response
 from portal.forms import ConfirmForm, arg_int, bounded_int
+from portal.labels import translated
 from portal.lookups import ensure_default_entries
 from portal.models import (
     LOST_REASON,
@@ -107,7 +108,8 @@ def index():
     filters = QuoteFilters.from_args(request.args)
     today = company_today()
     page = list_quotes(current_user, filters, arg_int("after"), today)
-    context = {"page": page, "filters": filters, "status_labels": QUOTE_STATUS_LABELS, "today": today,
+    # Labels looked up once for the page, not once per row.
+    context = {"page": page, "filters": filters, "status_labels": translated(QUOTE_STATUS_LABELS), "today": today,
                "effective_status": effective_status}
     if not wants_fragment(ROWS_TARGET):
         context["owners"] = owner_filter_choices(current_user)
