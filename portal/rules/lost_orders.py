@@ -340,7 +340,7 @@ def analysis(period: Period, department_id: int | None) -> Analysis:
     known = and_(LostOrder.competitor_price > 0, LostOrder.amount > 0)
     gap = (LostOrder.amount - LostOrder.competitor_price) * 100 / LostOrder.competitor_price
     competitors, prices = [], []
-    compared_all, gap_sum = 0, 0.0
+    compared_all, gap_sum = 0, Decimal(0)
     for key, name, count, amount, compared, ours, theirs, gap_total in db.session.execute(
         select(LostOrder.competitor_id, func.coalesce(Competitor.name, literal("")), func.count(),
                func.coalesce(func.sum(LostOrder.amount), 0), func.count(case((known, 1))),
@@ -351,11 +351,12 @@ def analysis(period: Period, department_id: int | None) -> Analysis:
     ):
         competitors.append(Bucket(key, name or "", count, Decimal(amount)))
         if compared:
-            compared_all, gap_sum = compared_all + compared, gap_sum + float(gap_total)
+            gap_total = Decimal(str(gap_total))  # SQLite sums the percentages as a float
+            compared_all, gap_sum = compared_all + compared, gap_sum + gap_total
             if key is not None:
                 prices.append(CompetitorPrices(key, name, compared, Decimal(ours), Decimal(theirs),
-                                               Decimal(str(float(gap_total) / compared)).quantize(Decimal("0.1"))))
-    price_gap_all = PriceGap(compared_all, Decimal(str(gap_sum / compared_all)).quantize(Decimal("0.1")) if compared_all else None)
+                                               (gap_total / compared).quantize(Decimal("0.1"))))
+    price_gap_all = PriceGap(compared_all, (gap_sum / compared_all).quantize(Decimal("0.1")) if compared_all else None)
 
     before_count, before_amount = db.session.execute(
         select(func.count(), func.coalesce(func.sum(LostOrder.amount), 0)).where(*lost_conditions(period.previous(), department_id))
