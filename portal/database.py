@@ -7,6 +7,7 @@ reads and then writes fails with SQLITE_BUSY under concurrent writers whatever t
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from flask import has_request_context, request
@@ -42,12 +43,33 @@ def _configure_sqlite_connection(dbapi_connection, _record):
 _write_gates: dict[str, threading.Lock] = {}
 _gates_lock = threading.Lock()
 _held_gates = threading.local()
+_reading_only = threading.local()
 
 
 def holds_sqlite_write_gate() -> bool:
     """Whether this thread has a SQLite write transaction open (so another connection of this
     thread that wants to write would wait for itself)."""
     return getattr(_held_gates, "count", 0) > 0
+
+
+@contextmanager
+def read_only_transaction(session):
+    """The statements inside run in a plain (deferred) transaction even in a request that may write,
+    and that transaction ends on leaving, so what follows opens its own (a write one on SQLite).
+
+    For checks that take long and write nothing: a login's password hash (scrypt, tens of
+    milliseconds of CPU) checked inside the login's write transaction held SQLite's one write lock
+    all that time, and a burst of logins (200 people at nine o'clock) queued past the busy timeout
+    and answered 500. A transaction the request opened before (its first checks) is committed on
+    entering; anything written inside is rolled back.
+    """
+    session.commit()
+    _reading_only.active = True
+    try:
+        yield
+    finally:
+        _reading_only.active = False
+        session.rollback()
 
 
 def _write_gate(connection) -> threading.Lock:
@@ -62,7 +84,8 @@ def _begin_sqlite_transaction(connection):
         return
     # Page views only read, so they need no write lock; anything else may write, and so may a
     # connection a page view opens with ``execution_options(writes=True)`` for one short update.
-    if has_request_context() and request.method in READ_ONLY_METHODS and not connection.get_execution_options().get("writes"):
+    reads_only = has_request_context() and request.method in READ_ONLY_METHODS or getattr(_reading_only, "active", False)
+    if reads_only and not connection.get_execution_options().get("writes"):
         connection.exec_driver_sql("BEGIN")
         return
     gate = _write_gate(connection)

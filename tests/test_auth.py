@@ -71,6 +71,25 @@ def test_login_with_right_password_opens_my_day(client, make_user):
     assert db.session.get(User, user.id).last_login_at is not None
 
 
+def test_the_password_is_checked_without_holding_the_write_lock(app, client, make_user, monkeypatch):
+    """A login's scrypt check (tens of ms) must not hold SQLite's one write lock: a burst of logins
+    queued behind it past the busy timeout and answered 500."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    from portal.database import holds_sqlite_write_gate
+
+    make_user(Role.SALES, username="liu")
+    held_while_checking = []
+    check_password = User.check_password
+    monkeypatch.setattr(User, "check_password",
+                        lambda self, password: held_while_checking.append(holds_sqlite_write_gate()) or check_password(self, password))
+    assert _login(client, "liu", "wrong-password").status_code == 401
+    assert _login(client, "liu").status_code == 302
+    assert held_while_checking == [False, False]
+    assert not holds_sqlite_write_gate()
+    assert db.session.scalar(select(User).where(User.username == "liu")).last_login_at is not None
+
+
 @pytest.mark.parametrize("username, password", [("liu", "wrong-password"), ("nobody", TEST_PASSWORD)])
 def test_wrong_password_or_unknown_user_gets_the_same_message(client, make_user, username, password):
     make_user(Role.SALES, username="liu")

@@ -6,7 +6,7 @@ from werkzeug.security import generate_password_hash
 
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import LanguageForm, LoginForm, PasswordForm, SetupForm
-from portal.database import utcnow
+from portal.database import read_only_transaction, utcnow
 from portal.extensions import db, limiter
 from portal.models import Role, User
 from portal.security import is_safe_next
@@ -58,18 +58,22 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
-        user = User.by_username(form.username.data)
-        if user is None:
-            from werkzeug.security import check_password_hash
+        # The password hash is checked outside the write below (read_only_transaction says why).
+        with read_only_transaction(db.session):
+            user = User.by_username(form.username.data)
+            if user is None:
+                from werkzeug.security import check_password_hash
 
-            check_password_hash(_DUMMY_HASH, form.password.data)
-            form.form_errors.append(_("Wrong username or password."))
-            status = FAILED_LOGIN_STATUS
-        elif not user.check_password(form.password.data):
-            form.form_errors.append(_("Wrong username or password."))
-            status = FAILED_LOGIN_STATUS
-        elif not user.active:
-            form.form_errors.append(_("This account is deactivated. Ask the administrator."))
+                check_password_hash(_DUMMY_HASH, form.password.data)
+                refused = _("Wrong username or password.")
+            elif not user.check_password(form.password.data):
+                refused = _("Wrong username or password.")
+            elif not user.active:
+                refused = _("This account is deactivated. Ask the administrator.")
+            else:
+                refused = None
+        if refused:
+            form.form_errors.append(refused)
             status = FAILED_LOGIN_STATUS
         else:
             # Bookkeeping, not an edit: written without raising the version, so the same person
