@@ -5,6 +5,7 @@ A provider is ``(record, user) -> Panel | None``, registered for a page name wit
 ``register_panel("customer")``; the page renders ``panels_for("customer", customer, user)``.
 """
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable
 
 
@@ -23,6 +24,8 @@ class Section:
     # The name of the function that made it (My day's providers): how My day's later part knows
     # which of the first part's sections were folded.
     key: str = ""
+    # My day: when the figures of a section kept a few minutes were read (UTC); None: just now.
+    read_at: datetime | None = None
 
 
 Panel = Section

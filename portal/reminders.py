@@ -4,12 +4,21 @@ A section is a function ``(user) -> ReminderSection | None``; ``None`` means the
 apply to this user's role. Sections registered with ``first=True`` (follow-ups due, alerts) are on the
 page as it opens; the others follow in one htmx request after the first paint, so what a
 salesperson reads first does not wait for the payments, quotes and birthdays below it.
+
+Sections registered with ``kept=True`` are a department's (a head's) or the company's (the
+administrator's) lists over thousands of rows: for those two roles they are kept a few minutes
+(``figures_cache``) and the part says when they were read ("Department figures as of HH:MM ·
+Refresh"). A salesperson's own lists, which they act on, are always read afresh.
 """
+import copy
 from typing import Callable
 
 from flask_babel import gettext as _
 
+from portal.figures_cache import cached_figures
+from portal.models import Role
 from portal.panels import Section as ReminderSection
+from portal.rules.followups import company_today
 
 # Each of My day's lists shows its first rows and its total, with a link to the whole list where
 # one exists: a page read on a phone at the start of the day, not a report (and cheap to build).
@@ -19,20 +28,26 @@ _PROVIDERS: list[Callable] = []
 # The first part's providers, each with the words naming it in the folded line when it has nothing
 # due: the folded line is written by the later part, which knows the first part only by name.
 _FIRST: dict[Callable, object] = {}
+_KEPT: set[Callable] = set()
+# Who reads a department's or the company's lists, which may be kept a few minutes.
+KEPT_FOR_ROLES = (Role.HEAD, Role.ADMIN)
 
 # Which of My day's parts to build: the page as it opens, what follows it, or both.
 FIRST, LATER, ALL = "first", "later", "all"
 
 
-def register_reminders(provider: Callable | None = None, *, first: bool = False, folded_label=None):
+def register_reminders(provider: Callable | None = None, *, first: bool = False, folded_label=None, kept: bool = False):
     """Register a section provider: ``@register_reminders``, or ``@register_reminders(first=True,
-    folded_label=…)`` for one on the page as it opens (``folded_label``: its ``empty_label``)."""
+    folded_label=…)`` for one on the page as it opens (``folded_label``: its ``empty_label``);
+    ``kept=True``: a head's or administrator's section may be kept a few minutes (module doc)."""
 
     def register(function: Callable) -> Callable:
         if function not in _PROVIDERS:
             _PROVIDERS.append(function)
         if first:
             _FIRST[function] = folded_label
+        if kept:
+            _KEPT.add(function)
         return function
 
     return register(provider) if provider is not None else register
@@ -43,13 +58,32 @@ def _wanted(provider: Callable, part: str) -> bool:
 
 
 def sections_for(user, part: str = ALL) -> list[ReminderSection]:
-    """The user's sections of ``part`` (FIRST, LATER or ALL), in page order."""
+    """The user's sections of ``part`` (FIRST, LATER or ALL), in page order. A kept section carries
+    ``read_at``, the moment (UTC) its figures were read."""
     sections = []
     for provider in _PROVIDERS:
-        if _wanted(provider, part) and (section := provider(user)) is not None:
+        if _wanted(provider, part) and (section := _section(provider, user)) is not None:
             section.key = provider.__name__
             sections.append(section)
     return sorted(sections, key=lambda section: section.order)
+
+
+def _section(provider: Callable, user) -> ReminderSection | None:
+    if provider not in _KEPT or user.role not in KEPT_FOR_ROLES:
+        return provider(user)
+    # The person is part of the key: a section may hold something of theirs beside the department's.
+    figures = cached_figures("my_day." + provider.__name__, (user.role, user.department_id, user.id), (company_today(),),
+                             lambda: provider(user))
+    if figures.value is None:
+        return None
+    section = copy.copy(figures.value)
+    section.read_at = figures.computed_at
+    return section
+
+
+def read_at(sections: list[ReminderSection]):
+    """When the oldest kept figures among ``sections`` were read (UTC), or None if none was kept."""
+    return min((section.read_at for section in sections if section.read_at is not None), default=None)
 
 
 def folded_keys(sections: list[ReminderSection]) -> str:

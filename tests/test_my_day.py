@@ -185,3 +185,28 @@ def test_admin_sees_counts_per_department(client, team):
     assert "蔬菜部" in rows[0] and '<span class="badge overdue">2</span>' in rows[0]
     assert "水果部" in rows[1] and '<span class="badge overdue">1</span>' in rows[1] and ">1</td>" in rows[1]
     assert "甲" not in section  # counts only, no customer list
+
+
+def test_a_heads_department_lists_are_kept_a_few_minutes_and_say_so(client, team):
+    """A department's lists (thousands of rows) are read once per few minutes for a head, with the
+    time they were read and a Refresh; a salesperson's own lists are read afresh every time."""
+    birthday = TODAY.month * 100 + TODAY.day
+    customer = make_customer(team["sales"], "生日客户")
+    customer.contacts.append(Contact(name="第一位联系人", birthday_md=birthday))
+    db.session.commit()
+    assert "第一位联系人" in _section(_my_day(client, team["head"]), "Birthdays this week")
+
+    customer.contacts.append(Contact(name="第二位联系人", birthday_md=birthday))
+    db.session.commit()
+    kept = _my_day(client, team["head"])
+    assert "第二位联系人" not in _section(kept, "Birthdays this week")
+    assert "Department figures as of" in kept and "refresh=1" in kept
+
+    own = _my_day(client, team["sales"])
+    assert "第二位联系人" in _section(own, "Birthdays this week")
+    assert "Department figures as of" not in own
+
+    login_as(client, team["head"])
+    refreshed = client.get("/my-day/later?refresh=1", headers={"HX-Request": "true", "HX-Target": "my-day-later"})
+    assert refreshed.status_code == 200 and "第二位联系人" in refreshed.get_data(as_text=True)
+    assert "第二位联系人" in _section(_my_day(client, team["head"]), "Birthdays this week")

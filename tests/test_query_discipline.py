@@ -44,6 +44,12 @@ class Recorder:
         event.remove(db.engine, "before_cursor_execute", self)
 
 
+@pytest.fixture(autouse=True)
+def _figures_read_every_time(app, monkeypatch):
+    """What is checked here is the statements that compute a page: nothing kept from the request before."""
+    monkeypatch.setitem(app.config, "FIGURES_CACHE_SECONDS", 0)
+
+
 @pytest.fixture
 def world(make_department, make_user):
     department = make_department("水果部")

@@ -104,7 +104,7 @@ def contract_reminders(user, today: date) -> dict:
     }
 
 
-@register_reminders
+@register_reminders(kept=True)
 def contracts_section(user) -> ReminderSection | None:
     # The owner's (the handler's) and, for a head, the department's; the administrator works
     # these from the lists, where the whole company's fit.

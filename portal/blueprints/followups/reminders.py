@@ -183,7 +183,7 @@ def follow_ups_due_section(user) -> ReminderSection | None:
                            empty=not (due.due_count or due.overdue_count), empty_label=_("follow-ups due or overdue"))
 
 
-@register_reminders
+@register_reminders(kept=True)
 def workload_section(user) -> ReminderSection | None:
     if user.role == Role.HEAD and user.department_id is not None:
         rows = team_workload(user.department_id, company_today())
@@ -196,7 +196,7 @@ def workload_section(user) -> ReminderSection | None:
     return None
 
 
-@register_reminders
+@register_reminders(kept=True)
 def birthdays_section(user) -> ReminderSection | None:
     if user.role not in CUSTOMER_ROLES:
         return None

@@ -4,7 +4,7 @@ from flask_login import current_user
 from portal.access import login_required
 from portal.blueprints.home import bp
 from portal.blueprints.home.queries import month_for
-from portal.reminders import FIRST, LATER, first_folded_labels, folded_keys, folded_line, sections_for, split_folded
+from portal.reminders import FIRST, LATER, first_folded_labels, folded_keys, folded_line, read_at, sections_for, split_folded
 from portal.rendering import render_page_or_fragment
 from portal.rules.followups import company_today
 
@@ -41,7 +41,11 @@ def later():
     page of its own (the link shown while it loads, for a browser without scripts)."""
     if (redirected := _hr_lands_on_performance()) is not None:
         return redirected
-    sections, clear = split_folded(sections_for(current_user, LATER))
-    line = folded_line(clear, first_folded_labels(request.args.get("folded", "")[:500]))
+    later_sections = sections_for(current_user, LATER)
+    sections, clear = split_folded(later_sections)
+    folded = request.args.get("folded", "")[:500]
+    line = folded_line(clear, first_folded_labels(folded))
+    # A head's and the administrator's department-wide lists may be a few minutes old: say so.
+    refresh_url = url_for("home.later", refresh=1, **({"folded": folded} if folded else {}))
     return render_page_or_fragment("home/later.html", "home/_later.html", LATER_TARGET, sections=sections, clear=line,
-                                   later_target=LATER_TARGET)
+                                   later_target=LATER_TARGET, read_at=read_at(later_sections), refresh_url=refresh_url)

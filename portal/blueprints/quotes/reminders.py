@@ -44,7 +44,7 @@ def quote_reminders(user, today, now, limit: int = LIST_LIMIT) -> dict:
             "today": today}
 
 
-@register_reminders
+@register_reminders(kept=True)
 def quotes_section(user) -> ReminderSection | None:
     if not can_see_area(user, Area.CUSTOMER_DATA):
         return None
