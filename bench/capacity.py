@@ -62,6 +62,9 @@ def kinds(facts: dict) -> list[tuple[str, str | None, str, dict]]:
         ("quotes.fragment", sales, "/quotes/", {"HX-Request": "true", "HX-Target": "quote-rows"}),
         ("contracts.fragment", sales, "/contracts/", {"HX-Request": "true", "HX-Target": "contract-rows"}),
         ("customer.page", sales, f"/customers/{facts['focus_customer_id']}", {}),
+        # The parts the customer page loads after its first paint.
+        ("customer.panels", sales, f"/customers/{facts['focus_customer_id']}/panels", {"HX-Request": "true", "HX-Target": "customer-panels"}),
+        ("customer.history", sales, f"/history/customers/{facts['focus_customer_id']}", {"HX-Request": "true", "HX-Target": "history"}),
         ("my_day.sales", sales, "/", {}),
         ("my_day.head", head, "/", {}),
         # The reminders My day loads after its first paint (payments, quotes, birthdays…).

@@ -64,6 +64,9 @@ ROWS = {"HX-Request": "true", "HX-Target": "customer-rows"}
 PANEL = {"HX-Request": "true", "HX-Target": "follow-ups"}
 LATER = {"HX-Request": "true", "HX-Target": "my-day-later"}
 LATER_URL = re.compile(r'id="my-day-later" hx-get="([^"]+)"')
+# What the customer page loads after its first paint: the other areas' sections and the history.
+CUSTOMER_PARTS = (("customer-panels", "customer.panels"), ("history", "customer.history"))
+CUSTOMER_PART_URLS = {target: re.compile(rf'id="{target}" hx-get="([^"]+)"') for target, _name in CUSTOMER_PARTS}
 CONTRACT_ROWS = {"HX-Request": "true", "HX-Target": "contract-rows"}
 PAYMENT_STATES = ("unpaid", "partly_paid", "paid", "overdue")
 
@@ -167,8 +170,14 @@ class CustomerWork(PortalUser):
     @tag("customer.page")
     @task(3)
     def customer_page(self):
-        if self.customer_ids:
-            self.client.get(f"/customers/{random.choice(self.customer_ids)}", name="customer.page")
+        """The customer page as the browser loads it: the page, then the parts it fetches after the first paint."""
+        if not self.customer_ids:
+            return
+        page = self.client.get(f"/customers/{random.choice(self.customer_ids)}", name="customer.page").text
+        for target, name in CUSTOMER_PARTS:
+            found = CUSTOMER_PART_URLS[target].search(page)
+            if found:
+                self.client.get(html.unescape(found.group(1)), headers={"HX-Request": "true", "HX-Target": target}, name=name)
 
     @tag("follow_up.create")
     @task(2)
