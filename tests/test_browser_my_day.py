@@ -32,6 +32,13 @@ def test_the_rest_of_my_day_loads_after_the_first_paint(served_portal, browser, 
         # The folded line is at the end, once.
         assert page.locator(".all-clear").count() <= 1
         assert page.evaluate("document.documentElement.scrollWidth") <= width, "My day scrolls sideways"
+        # A head's department lists say when they were read; Refresh reads them again in place.
+        as_of = later.locator(".as-of")
+        assert as_of.count() == (1 if user == "zhang.wei" else 0)
+        if user == "zhang.wei":
+            with page.expect_response(lambda response: "refresh=1" in response.url and response.status == 200):
+                as_of.get_by_role("link").click()
+            assert page.locator("#my-day-later .as-of").count() == 1 and page.locator(".month-strip").count() == 1
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"my-day-{user}-{width}.png"), full_page=True)
         assert problems == [], problems
