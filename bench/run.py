@@ -95,8 +95,15 @@ def _build(url: str, size: str) -> dict:
         facts = generate(size, db.engine, tz=TIMEZONE)
         # A running portal keeps statistics fresh (autovacuum; hourly PRAGMA optimize on SQLite):
         # measure with the statistics it would have.
-        with db.engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+        if db.engine.dialect.name == "postgresql":
+            # Autovacuum also marks the pages all-visible, which index-only scans need: in a database
+            # just filled they read every row instead (a head's follow-ups due counted in 13.6 ms
+            # instead of 1.5 ms on the large data).
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM (ANALYZE)"))
+        else:
+            with db.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
         db.engine.dispose()
     return facts
 
