@@ -9,8 +9,9 @@ are made in Python with the server's secret key (what a login would set), so no 
 measured window is a login. Each kind's requests/s is divided into the login page's of the same run:
 ``ratio`` = login page req/s ÷ the kind's req/s, how many login pages one request of the kind costs.
 
-Figures go to ``bench/results/capacity-<date>.json`` and, as ``capacity.<kind>.ratio`` (limit: the
-kind's target ratio) and ``capacity.<kind>.rps``, to ``bench/results/latest.json``.
+Figures go to ``bench/results/capacity-<database>-<date>.json`` and, as ``capacity.<kind>.ratio``
+(limit: the kind's target ratio) and ``capacity.<kind>.rps``, to ``bench/results/latest.json``
+(a PostgreSQL run: ``capacity.postgresql.<kind>.*``, no limit).
 """
 import argparse
 import json
@@ -180,20 +181,25 @@ def measure(base_url: str, database_url: str, facts: dict, connections: int, sec
 
 
 def write_results(document: dict) -> Path:
-    """``capacity-<date>.json`` with every figure, and each kind's ratio and requests/s as entries of
-    ``latest.json`` (the benchmark's list of ``{name, value, unit, limit, size, database}``),
-    replacing the capacity entries of an earlier run."""
+    """``capacity-<database>-<date>.json`` with every figure, and each kind's ratio and requests/s
+    as entries of ``latest.json`` (the benchmark's list of ``{name, value, unit, limit, size,
+    database}``), replacing the entries of an earlier run on the same database. The target ratios
+    are SQLite's (``make run``'s database): a PostgreSQL run's entries are named
+    ``capacity.postgresql.<kind>.*`` and carry no limit, reported beside."""
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"capacity-{document['date']}.json"
+    database = document["database"]
+    path = RESULTS / f"capacity-{database}-{document['date']}.json"
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1))
+    prefix = "capacity." if database == "sqlite" else f"capacity.{database}."
     entries = []
     for result in document["kinds"]:
-        common = {"size": document["size"], "database": document["database"]}
-        entries.append({"name": f"capacity.{result['kind']}.ratio", "value": result["ratio"], "unit": "x login page",
-                        "limit": result["target_ratio"], **common})
-        entries.append({"name": f"capacity.{result['kind']}.rps", "value": result["rps"], "unit": "req/s", "limit": None, **common})
+        common = {"size": document["size"], "database": database}
+        entries.append({"name": f"{prefix}{result['kind']}.ratio", "value": result["ratio"], "unit": "x login page",
+                        "limit": result["target_ratio"] if database == "sqlite" else None, **common})
+        entries.append({"name": f"{prefix}{result['kind']}.rps", "value": result["rps"], "unit": "req/s", "limit": None, **common})
     latest = RESULTS / "latest.json"
-    kept = [entry for entry in (json.loads(latest.read_text()) if latest.exists() else []) if not entry["name"].startswith("capacity.")]
+    kept = [entry for entry in (json.loads(latest.read_text()) if latest.exists() else [])
+            if not (entry["name"].startswith("capacity.") and entry.get("database") == database)]
     latest.write_text(json.dumps(kept + entries, ensure_ascii=False, indent=1) + "\n")
     return path
 

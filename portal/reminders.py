@@ -28,6 +28,8 @@ _PROVIDERS: list[Callable] = []
 # The first part's providers, each with the words naming it in the folded line when it has nothing
 # due: the folded line is written by the later part, which knows the first part only by name.
 _FIRST: dict[Callable, object] = {}
+# Providers on the first part for some roles only (the others get them in the later part).
+_FIRST_FOR: dict[Callable, tuple] = {}
 _KEPT: set[Callable] = set()
 # Who reads a department's or the company's lists, which may be kept a few minutes.
 KEPT_FOR_ROLES = (Role.HEAD, Role.ADMIN)
@@ -36,16 +38,20 @@ KEPT_FOR_ROLES = (Role.HEAD, Role.ADMIN)
 FIRST, LATER, ALL = "first", "later", "all"
 
 
-def register_reminders(provider: Callable | None = None, *, first: bool = False, folded_label=None, kept: bool = False):
+def register_reminders(provider: Callable | None = None, *, first: bool | tuple = False, folded_label=None,
+                       kept: bool = False):
     """Register a section provider: ``@register_reminders``, or ``@register_reminders(first=True,
-    folded_label=…)`` for one on the page as it opens (``folded_label``: its ``empty_label``);
-    ``kept=True``: a head's or administrator's section may be kept a few minutes (module doc)."""
+    folded_label=…)`` for one on the page as it opens (``folded_label``: its ``empty_label``), or
+    ``first=(roles…)`` for one on the page as it opens for those roles and in the later part for
+    the others; ``kept=True``: a head's or administrator's section may be kept a few minutes (module doc)."""
 
     def register(function: Callable) -> Callable:
         if function not in _PROVIDERS:
             _PROVIDERS.append(function)
         if first:
             _FIRST[function] = folded_label
+            if isinstance(first, tuple):
+                _FIRST_FOR[function] = first
         if kept:
             _KEPT.add(function)
         return function
@@ -53,8 +59,9 @@ def register_reminders(provider: Callable | None = None, *, first: bool = False,
     return register(provider) if provider is not None else register
 
 
-def _wanted(provider: Callable, part: str) -> bool:
-    return part == ALL or (provider in _FIRST) == (part == FIRST)
+def _wanted(provider: Callable, part: str, user) -> bool:
+    first = provider in _FIRST and (provider not in _FIRST_FOR or user.role in _FIRST_FOR[provider])
+    return part == ALL or first == (part == FIRST)
 
 
 def sections_for(user, part: str = ALL) -> list[ReminderSection]:
@@ -62,7 +69,7 @@ def sections_for(user, part: str = ALL) -> list[ReminderSection]:
     ``read_at``, the moment (UTC) its figures were read."""
     sections = []
     for provider in _PROVIDERS:
-        if _wanted(provider, part) and (section := _section(provider, user)) is not None:
+        if _wanted(provider, part, user) and (section := _section(provider, user)) is not None:
             section.key = provider.__name__
             sections.append(section)
     return sorted(sections, key=lambda section: section.order)
@@ -91,11 +98,12 @@ def folded_keys(sections: list[ReminderSection]) -> str:
     return ",".join(section.key for section in sections if section.empty_label)
 
 
-def first_folded_labels(keys: str) -> list:
-    """The folded labels of the first part's sections named in ``keys`` (names not registered are
-    ignored), in page order."""
+def first_folded_labels(keys: str, user) -> list:
+    """The folded labels of ``user``'s first part's sections named in ``keys`` (names not of that
+    part are ignored), in page order."""
     named = set(keys.split(",")[:len(_FIRST)])
-    return [label for provider, label in _FIRST.items() if provider.__name__ in named and label]
+    return [label for provider, label in _FIRST.items()
+            if provider.__name__ in named and label and _wanted(provider, FIRST, user)]
 
 
 def list_total(rows) -> int:

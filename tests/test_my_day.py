@@ -210,3 +210,16 @@ def test_a_heads_department_lists_are_kept_a_few_minutes_and_say_so(client, team
     refreshed = client.get("/my-day/later?refresh=1", headers={"HX-Request": "true", "HX-Target": "my-day-later"})
     assert refreshed.status_code == 200 and "第二位联系人" in refreshed.get_data(as_text=True)
     assert "第二位联系人" in _section(_my_day(client, team["head"]), "Birthdays this week")
+
+
+def test_a_salesperson_opens_on_their_calls_a_head_on_the_month(client, team):
+    """A salesperson's follow-ups due are on My day as it opens; a head's department list comes in
+    the part loaded after the first paint, with the other department lists."""
+    _due(team["sales"], "刘洋逾期", -2)
+    login_as(client, team["sales"])
+    assert "刘洋逾期" in client.get("/").get_data(as_text=True)
+    login_as(client, team["head"])
+    first = client.get("/").get_data(as_text=True)
+    assert "刘洋逾期" not in first and "Follow-ups due in my department" not in first
+    later = client.get("/my-day/later", headers={"HX-Request": "true", "HX-Target": "my-day-later"}).get_data(as_text=True)
+    assert "Follow-ups due in my department" in later and "刘洋逾期" in later

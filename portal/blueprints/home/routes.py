@@ -44,7 +44,7 @@ def later():
     later_sections = sections_for(current_user, LATER)
     sections, clear = split_folded(later_sections)
     folded = request.args.get("folded", "")[:500]
-    line = folded_line(clear, first_folded_labels(folded))
+    line = folded_line(clear, first_folded_labels(folded, current_user))
     # A head's and the administrator's department-wide lists may be a few minutes old: say so.
     refresh_url = url_for("home.later", refresh=1, **({"folded": folded} if folded else {}))
     return render_page_or_fragment("home/later.html", "home/_later.html", LATER_TARGET, sections=sections, clear=line,
