@@ -6,7 +6,8 @@ workers) on 127.0.0.1 and, for each request kind in turn, runs ``wrk`` with ``--
 ``--seconds`` (longer, up to a minute, for a kind too slow to complete 100 requests in that time):
 requests/s, p50 and p99, non-2xx answers and socket errors. Logged-in session cookies
 are made in Python with the server's secret key (what a login would set), so no request of the
-measured window is a login. Each kind's requests/s is divided into the login page's of the same run:
+measured window is a login. Each kind's requests/s is divided into the login page's measured on
+either side of it (the mean of the run before and the run after, half as long; ``login_rps``):
 ``ratio`` = login page req/s ÷ the kind's req/s, how many login pages one request of the kind costs.
 
 Figures go to ``bench/results/capacity-<database>-<date>.json`` and, as ``capacity.<kind>.ratio``
@@ -158,6 +159,11 @@ def measure(base_url: str, database_url: str, facts: dict, connections: int, sec
     measured = [kind for kind in kinds(facts) if kind[0] == "login.page" or not only or kind[0] in only]
     cookies = session_cookies(database_url, {account for _name, account, _path, _headers in measured if account})
     results = []
+    login_url = base_url + "/login"
+    # The login page again after each kind: a shared machine's speed drifts within a run (its Python
+    # ran 1.5 times faster or slower from one minute to the next), so each kind is divided into the
+    # login page measured on either side of it, not into one measured minutes before.
+    baseline_seconds = max(3, seconds // 2)
     for name, account, path, headers in measured:
         if account:
             headers = {**headers, "Cookie": cookies[account]}
@@ -169,11 +175,19 @@ def measure(base_url: str, database_url: str, facts: dict, connections: int, sec
             used = min(MAX_SECONDS, max(seconds, math.ceil(MIN_REQUESTS / figures["rps"])))
             if used > seconds:
                 figures = run_wrk(base_url + path, headers, connections, used, threads)
-        results.append({"kind": name, "path": path, "account": account or "anonymous", "seconds": used, **figures})
+        result = {"kind": name, "path": path, "account": account or "anonymous", "seconds": used, **figures}
+        if name == "login.page":
+            before = figures["rps"]
+        else:
+            after = run_wrk(login_url, {}, connections, baseline_seconds, threads)["rps"]
+            result["login_rps"] = round((before + after) / 2, 1)
+            before = after
+        results.append(result)
         print(f"  {name:<28} {figures['rps']:>8.1f} req/s  p50 {figures['p50_ms']:>8.1f} ms  p99 {figures['p99_ms']:>8.1f} ms"
-              f"  non-2xx {figures['non_2xx']}  socket errors {figures['socket_errors']}", flush=True)
-    login = next(result["rps"] for result in results if result["kind"] == "login.page")
+              f"  non-2xx {figures['non_2xx']}  socket errors {figures['socket_errors']}"
+              + (f"  login page around it {result['login_rps']:.1f} req/s" if "login_rps" in result else ""), flush=True)
     for result in results:
+        login = result.get("login_rps", result["rps"])
         result["ratio"] = round(login / result["rps"], 2) if result["rps"] else None
         result["target_ratio"] = TARGETS.get(result["kind"])
         result["holds"] = None if result["target_ratio"] is None else bool(result["ratio"] and result["ratio"] <= result["target_ratio"])

@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import audit, database  # noqa: F401  (register the audit and SQLite engine events)
 from portal.config import default_settings, load_secret_key
@@ -125,9 +125,12 @@ def _init_login(app: Flask) -> None:
     # Checked against the session token, so a rotated token ends copied cookies too.
     login_manager.session_protection = "basic"
 
+    # Built once: every request but the login page's runs it.
+    user_by_token = select(User).where(User.session_token == bindparam("token"), User.active.is_(True))
+
     @login_manager.user_loader
     def load_user(token: str):
-        return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+        return db.session.scalar(user_by_token, {"token": token})
 
     @login_manager.unauthorized_handler
     def unauthorized():

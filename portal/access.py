@@ -12,11 +12,12 @@ Scopes (``Area``):
 - ``PERFORMANCE`` (targets, performance sheets): as above, but HR sees every department.
 """
 from enum import StrEnum
-from functools import wraps
+from functools import lru_cache, wraps
+from types import SimpleNamespace
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import false, select, true
+from sqlalchemy import Integer, bindparam, false, select, true
 
 from portal.extensions import db
 from portal.models.accounts import Role
@@ -101,13 +102,33 @@ def _department_column(model):
     return model.department_id
 
 
+def someone(role) -> SimpleNamespace:
+    """A stand-in user of ``role`` whose id and department are bound parameters (``person_id``,
+    ``department_id``): ``scope_clause(model, someone(role))`` is a statement's scope built once
+    for everyone of that role, given the person when it runs (``person_parameters``)."""
+    return SimpleNamespace(role=Role(role).value, id=bindparam("person_id", type_=Integer),
+                           department_id=bindparam("department_id", type_=Integer))
+
+
+def person_parameters(user) -> dict:
+    """The bound parameters of ``someone``'s statements for ``user``."""
+    return {"person_id": user.id, "department_id": user.department_id}
+
+
+@lru_cache(maxsize=256)
+def _one_scoped(model, role: str, area: Area):
+    # Built once per model, role and area and reused: every page that opens a record runs it, and
+    # building a statement and its cache key cost more than SQLite's lookup by id.
+    return select(model).where(model.id == bindparam("record_id"), scope_clause(model, someone(role), area))
+
+
 def get_scoped_or_404(model, record_id, user=None, area: Area = Area.CUSTOMER_DATA, *, options=()):
     """Load one record the user may see, else 404 (never 403: existence stays hidden)."""
     user = user or current_user
-    stmt = select(model).where(model.id == record_id, scope_clause(model, user, area))
+    stmt = _one_scoped(model, Role(user.role).value, area)
     if options:
         stmt = stmt.options(*options)
-    record = db.session.scalar(stmt)
+    record = db.session.scalar(stmt, {"record_id": record_id, **person_parameters(user)})
     if record is None:
         abort(404)
     return record

@@ -7,14 +7,13 @@ lists read the (owner_id, next_follow_up_on) or (department_id, next_follow_up_o
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from types import SimpleNamespace
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, and_, bindparam, case, func, or_, select
+from sqlalchemy import Date, and_, bindparam, case, func, or_, select
 
-from portal.access import scope_clause
+from portal.access import person_parameters, scope_clause, someone
 from portal.extensions import db
 from portal.models import Contact, Customer, Department, Role, User
 from portal.reminders import LIST_LIMIT, ReminderSection, list_total, register_reminders
@@ -57,7 +56,7 @@ def due_follow_ups(user, today: date, limit: int = LIST_LIMIT) -> DueFollowUps:
     built once per role and limit and reused (``_due_statements``).
     """
     due_today, overdue, counts = _due_statements(Role(user.role), limit)
-    parameters = {"today": today, "person_id": user.id, "department_id": user.department_id}
+    parameters = {"today": today, **person_parameters(user)}
     due_today = db.session.execute(due_today, parameters).all()
     overdue = db.session.execute(overdue, parameters).all()
     due_count, overdue_count = db.session.execute(counts, parameters).one()
@@ -76,12 +75,9 @@ def _due_statements(role: Role, limit: int):
     """(due today, overdue, counts) for anyone of ``role``, the person, their department and today
     bound at execution (``person_id``, ``department_id``, ``today``). Built once and reused, a
     request pays neither for building them nor for their cache keys (My day's most frequent
-    statements: 3 of a salesperson's 6). The scope is ``scope_clause``'s, for a stand-in person
-    whose id and department are those parameters."""
-    someone = SimpleNamespace(role=role.value, id=bindparam("person_id", type_=Integer),
-                              department_id=bindparam("department_id", type_=Integer))
+    statements: 3 of a salesperson's 6). The scope is ``scope_clause``'s, for ``someone`` of the role."""
     today = bindparam("today", type_=Date)
-    in_scope = and_(scope_clause(Customer, someone), Customer.archived_at.is_(None))
+    in_scope = and_(scope_clause(Customer, someone(role)), Customer.archived_at.is_(None))
     # Only the columns the lists show.
     listed = select(*DUE_COLUMNS, User.display_name.label("owner_name")).join(User, User.id == Customer.owner_id).where(in_scope)
     return (
