@@ -1,11 +1,13 @@
 """Report figures kept a few minutes (the team's performance page, the lost-order analysis): the
 page says when they were computed, a refresh shows a write made after them, the scope is part of
 what is kept; and the figures read together equal each figure read on its own."""
+import io
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from conftest import login_as
@@ -63,6 +65,31 @@ def test_the_team_page_says_as_of_and_a_refresh_shows_a_target_saved_after(clien
     assert _summary(fresh, "Target") == "25,000.00" and AS_OF.search(fresh)
     # The refreshed figures are the ones kept from then on.
     assert _summary(client.get("/performance/").get_data(as_text=True), "Target") == "25,000.00"
+
+
+def test_the_sheet_says_as_of_a_refresh_shows_a_target_saved_after_and_the_workbook_is_fresh(client, team):
+    today = company_today()
+    db.session.add(SalesTarget(user_id=team["sales"].id, year=today.year, month=today.month, amount=D("10000")))
+    db.session.commit()
+    login_as(client, team["hr"])
+    row = re.compile(r"<th>刘洋</th>(?:<td class=\"number\">[^<]*</td>){10}<td class=\"number\">([^<]*)</td>")
+    page = client.get("/performance/sheet").get_data(as_text=True)
+    refresh = AS_OF.search(page).group(1)
+    assert "refresh=1" in refresh and row.search(page).group(1) == "10,000.00"
+    login_as(client, team["head"])
+    cell = f"t-{team['sales'].id}-{today.month}"
+    assert client.post(f"/performance/targets?year={today.year}", data={cell: "25000"}).status_code == 303
+    login_as(client, team["hr"])
+    kept = client.get("/performance/sheet").get_data(as_text=True)
+    assert row.search(kept).group(1) == "10,000.00" and AS_OF.search(kept)
+    # The workbook is a document handed on: always computed afresh.
+    book = load_workbook(io.BytesIO(client.get("/performance/sheet.xlsx").data))["水果部"]
+    headers = [cell.value for cell in book[3]]
+    rows = {values[0]: values for values in book.iter_rows(min_row=4, values_only=True)}
+    assert rows["刘洋"][headers.index("Target")] == 25000
+    fresh = client.get(refresh.replace("&amp;", "&")).get_data(as_text=True)
+    assert row.search(fresh).group(1) == "25,000.00"
+    assert row.search(client.get("/performance/sheet").get_data(as_text=True)).group(1) == "25,000.00"
 
 
 def test_the_analysis_says_as_of_and_a_refresh_shows_an_order_lost_after(client, data):

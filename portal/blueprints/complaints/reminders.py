@@ -1,9 +1,11 @@
 """My day: complaints past their response deadline without a response — the handler's own, and the
 department's for a head."""
-from flask_babel import gettext as _
-from sqlalchemy import func, select
+from functools import lru_cache
 
-from portal.access import Area, can_see_area, scope_clause
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, func, select
+
+from portal.access import Area, can_see_area, person_parameters, scope_clause, someone
 from portal.blueprints.complaints.queries import overdue_condition
 from portal.database import utcnow
 from portal.extensions import db
@@ -14,14 +16,22 @@ from portal.reminders import LIST_LIMIT, ReminderSection, list_total, register_r
 def overdue_complaints(user, now, limit: int = LIST_LIMIT) -> list:
     """Rows (id, respond_by, customer_name — None when anonymous —, handler_name, total) of the
     complaints past their deadline in the user's scope, the most overdue first, cut at ``limit``."""
-    return db.session.execute(
+    return db.session.execute(_statement(Role(user.role), limit), {"now": now, **person_parameters(user)}).all()
+
+
+@lru_cache(maxsize=16)
+def _statement(role: Role, limit: int):
+    """``overdue_complaints``' statement for anyone of ``role`` (``someone``), the person and
+    ``now`` bound when it runs; built once (building it cost a fifth of running it)."""
+    return (
         select(Complaint.id, Complaint.respond_by, Customer.name.label("customer_name"),
                User.display_name.label("handler_name"), func.count().over().label("total"))
         .outerjoin(Customer, Customer.id == Complaint.customer_id)
         .join(User, User.id == Complaint.handler_id)
-        .where(Complaint.archived_at.is_(None), scope_clause(Complaint, user), overdue_condition(now))
+        .where(Complaint.archived_at.is_(None), scope_clause(Complaint, someone(role)),
+               overdue_condition(bindparam("now", type_=Complaint.respond_by.type)))
         .order_by(Complaint.respond_by, Complaint.id).limit(limit)
-    ).all()
+    )
 
 
 @register_reminders

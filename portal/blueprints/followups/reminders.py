@@ -11,7 +11,7 @@ from functools import lru_cache
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, and_, bindparam, case, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, or_, select
 
 from portal.access import person_parameters, scope_clause, someone
 from portal.extensions import db
@@ -149,11 +149,21 @@ def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int 
     """The contacts of the user's customers whose birthday falls on ``today`` or the ``days − 1``
     days after, soonest first, cut at ``limit``, and how many there are. Across the new year the
     window wraps (29 Dec – 4 Jan: ``md >= 1229 OR md <= 104``). One statement on the
-    ``birthday_md`` index.
+    ``birthday_md`` index, built once per role, kind of window and limit.
     """
     start, end = birthday_window(today, days)
-    md = Contact.birthday_md
-    in_window = md.between(start, end) if start <= end else or_(md >= start, md <= end)
+    rows = db.session.execute(_birthdays_statement(Role(user.role), start > end, limit),
+                              {"start": start, "end": end, **person_parameters(user)}).all()
+    return Birthdays([(row, days_until_birthday(row.birthday_md, today)) for row in rows], list_total(rows))
+
+
+@lru_cache(maxsize=16)
+def _birthdays_statement(role: Role, wraps: bool, limit: int):
+    """``upcoming_birthdays``' statement for anyone of ``role`` (``someone``) and a window that
+    crosses the new year or not, the person and the window (``start``, ``end``: month × 100 +
+    day) bound when it runs; built once (building it cost a seventh of running it)."""
+    md, start, end = Contact.birthday_md, bindparam("start", type_=Integer), bindparam("end", type_=Integer)
+    in_window = or_(md >= start, md <= end) if wraps else md.between(start, end)
     stmt = (
         select(Contact.id, Contact.name, Contact.title, Contact.birthday_md, Customer.id.label("customer_id"),
                Customer.name.label("customer_name"), func.count().over().label("total"))
@@ -162,19 +172,18 @@ def upcoming_birthdays(user, today: date, days: int = BIRTHDAY_DAYS, limit: int 
             in_window,
             Contact.archived_at.is_(None),
             Customer.archived_at.is_(None),
-            scope_clause(Customer, user),
+            scope_clause(Customer, someone(role)),
         )
         # This year's dates first, then those after the new year.
         .order_by(case((md >= start, 0), else_=1), md, Contact.name)
         .limit(limit)
     )
-    if user.role != Role.SALES:
+    if role is not Role.SALES:
         # A department has tens of thousands of customers and a week of birthdays a few thousand
         # contacts: naming the week's contacts first makes SQLite start from the birthday index
         # (10 ms) instead of walking every customer of the department (50 ms).
         stmt = stmt.where(Contact.id.in_(select(Contact.id).where(in_window)))
-    rows = db.session.execute(stmt).all()
-    return Birthdays([(row, days_until_birthday(row.birthday_md, today)) for row in rows], list_total(rows))
+    return stmt
 
 
 def overdue_list_url() -> str:

@@ -227,10 +227,12 @@ def apply_target(target: SalesTarget | None, key: tuple[int, int], year: int, am
 # --- performance sheets -------------------------------------------------------------------------
 
 
-def sheet_tables(period, department_id: int | None) -> list[tuple[Department, list, Metrics]]:
-    """One table per department: (department, [(person, metrics)] by name, totals)."""
-    people = salespeople(department_id)
-    metrics = salesperson_metrics(period, [person.id for person in people])
+def sheet_tables(period, department_id: int | None, people: list | None = None,
+                 metrics: dict | None = None) -> list[tuple[Department, list, Metrics]]:
+    """One table per department: (department, [(person, metrics)] by name, totals); ``people`` and
+    their ``metrics`` are read here unless given."""
+    people = salespeople(department_id) if people is None else people
+    metrics = salesperson_metrics(period, [person.id for person in people]) if metrics is None else metrics
     tables = []
     for department in _departments(department_id):
         rows = [(person, metrics[person.id]) for person in people if person.department_id == department.id]
@@ -242,13 +244,21 @@ def sheet_tables(period, department_id: int | None) -> list[tuple[Department, li
 @roles_required(*SHEET_ROLES)
 def sheet():
     """The performance sheet (业绩考核表) of a period: a table per department, a row per salesperson
-    with the metrics, target and attainment, and a totals row. Names of salespeople only."""
+    with the metrics, target and attainment, and a totals row. Names of salespeople only.
+
+    The metrics are kept a few minutes like the performance page's (the page says when they were
+    computed, with a refresh); the workbook is always computed afresh."""
     filters = _filters()
     departments = _departments() if current_user.role in (Role.ADMIN, Role.HR) else []
     if filters.error:
         return render_template("performance/sheet.html", filters=filters, departments=departments, tables=[]), 422
-    return render_template("performance/sheet.html", filters=filters, departments=departments,
-                           tables=sheet_tables(filters.period, filters.department), period=filters.period)
+    period, people = filters.period, salespeople(filters.department)
+    ids = tuple(person.id for person in people)
+    figures = cached_figures("performance.sheet", (str(current_user.role), current_user.department_id),
+                             (period.kind, period.start, period.end, filters.department, ids),
+                             lambda: salesperson_metrics(period, list(ids)))
+    return render_template("performance/sheet.html", filters=filters, departments=departments, period=period,
+                           tables=sheet_tables(period, filters.department, people, figures.value), figures_at=figures.computed_at)
 
 
 @bp.route("/sheet.xlsx")
