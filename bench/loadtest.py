@@ -3,8 +3,9 @@
 Prepares the generated data set as ``bench.run`` does (a fresh copy of the SQLite file, or the named
 PostgreSQL database), starts the server (``--server waitress:<threads>`` or
 ``gunicorn:<workers>x<threads>``) on 127.0.0.1, and drives it with Locust
-(``bench/load/locustfile.py``) at each of ``--users`` for ``--seconds`` after every user has logged
-in. Afterwards it checks that every write the load made is in the database exactly once and that the
+(``bench/load/locustfile.py``) at each of ``--users`` for ``--seconds``, the window opening
+``--settle`` seconds (30) after every user has logged in: hundreds of scrypt logins in a few seconds
+leave a queue of requests behind them that the steady load does not make. Afterwards it checks that every write the load made is in the database exactly once and that the
 server logged no "database is locked". Figures go to ``bench/results/load-<database>-<server>.json``.
 
 ``--compare`` runs the same load against several server configurations, to choose ``make run``'s.
@@ -57,8 +58,11 @@ def main(argv=None) -> int:
     parser.add_argument("--jitter", type=float, default=2.0, help="± seconds around --think")
     parser.add_argument("--step", default=None, help="START,STEP,MAX: the largest user count that keeps p95 and no errors")
     parser.add_argument("--p95-ms", type=float, default=300.0, help="the p95 a step must keep (--step)")
+    parser.add_argument("--settle", type=float, default=30.0,
+                        help="seconds between the last login and the measured window (the mix; --kind: none)")
     args = parser.parse_args(argv)
     think = (0.0, 0.0) if args.kind else (args.think, args.jitter)
+    settle = 0.0 if args.kind else args.settle
 
     url, facts, _generated = prepare_database(args.size, args.database_url)
     database = make_url(url).get_backend_name()
@@ -73,7 +77,8 @@ def main(argv=None) -> int:
         runs, capacity = [], None
 
         def run_at(base_url, count, server_log):
-            return drive(base_url, count, args.seconds, args.size, facts, url, server_log, kind=args.kind, think=think)
+            return drive(base_url, count, args.seconds, args.size, facts, url, server_log, kind=args.kind, think=think,
+                         settle=settle)
 
         if args.url:
             runs, capacity = _runs(lambda count: run_at(args.url, count, None), users, args.step, args.p95_ms)
@@ -170,11 +175,12 @@ def _wait_until_up(base_url: str, process, seconds: float = 60) -> None:
 
 
 def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, database_url: str, server_log: Path | None,
-          kind: str | None = None, window_file: Path | None = None, think: tuple[float, float] = (0.0, 0.0)) -> dict:
+          kind: str | None = None, window_file: Path | None = None, think: tuple[float, float] = (0.0, 0.0),
+          settle: float = 0.0) -> dict:
     """Run Locust at ``users`` for ``seconds`` after logins; return its figures and the write check.
     With ``kind``, only salespeople run, repeating the task tagged ``kind``; ``window_file`` is
-    written when the measured window opens (every user logged in); ``think`` is (seconds, ±
-    seconds) between a user's requests. Locust's CPU time (user + system, its whole run with the
+    written when the measured window opens (``settle`` seconds after every user logged in); ``think``
+    is (seconds, ± seconds) between a user's requests. Locust's CPU time (user + system, its whole run with the
     logins) is reported with its share of the machine's cores over the same wall time."""
     run_id = f"{int(time.time())}{users}"
     with tempfile.TemporaryDirectory(prefix="portal-load-") as folder:
@@ -191,6 +197,7 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
             "LOAD_MARKERS_FILE": str(markers_file),
             "LOAD_THINK": str(think[0]),
             "LOAD_THINK_JITTER": str(think[1]),
+            "LOAD_SETTLE": str(settle),
             **({"LOAD_WINDOW_FILE": str(window_file)} if window_file else {}),
         }
         # The locustfile stops the run ``seconds`` after the last login; this bound is only a backstop.
@@ -198,7 +205,7 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
         command = [
             str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "--host", base_url,
             "--users", str(users), "--spawn-rate", str(min(users, 50)),
-            "--run-time", f"{seconds + login_allowance}s", "--stop-timeout", "10",
+            "--run-time", f"{seconds + int(settle) + login_allowance}s", "--stop-timeout", "10",
             "--only-summary", "--loglevel", "WARNING",
         ]
         if kind:
@@ -218,7 +225,7 @@ def drive(base_url: str, users: int, seconds: int, size: str, facts: dict, datab
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     locust = {"cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1),
               "machine_share": round(cpu / (wall * (os.cpu_count() or 1)), 3) if wall else None}
-    run = {"users": users, "kind": kind or "mix", "think_seconds": list(think), **summary,
+    run = {"users": users, "kind": kind or "mix", "think_seconds": list(think), "settle_seconds": settle, **summary,
            "writes": check_writes(database_url, run_id, saved), "locked": locked, "locust": locust}
     print_run(run)
     return run
