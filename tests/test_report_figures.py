@@ -72,10 +72,12 @@ def test_the_sheet_says_as_of_a_refresh_shows_a_target_saved_after_and_the_workb
     db.session.add(SalesTarget(user_id=team["sales"].id, year=today.year, month=today.month, amount=D("10000")))
     db.session.commit()
     login_as(client, team["hr"])
-    row = re.compile(r"<th>刘洋</th>(?:<td class=\"number\">[^<]*</td>){10}<td class=\"number\">([^<]*)</td>")
+    row = re.compile(r"<th>刘洋</th>(?:<td class=\"number\"[^>]*>[^<]*</td>){10}<td class=\"number\"[^>]*>([^<]*)</td>")
     page = client.get("/performance/sheet").get_data(as_text=True)
     refresh = AS_OF.search(page).group(1)
     assert "refresh=1" in refresh and row.search(page).group(1) == "10,000.00"
+    # On a phone each row is a card whose figures carry their column's name.
+    assert '<td class="number" data-label="Target">10,000.00</td>' in page
     login_as(client, team["head"])
     cell = f"t-{team['sales'].id}-{today.month}"
     assert client.post(f"/performance/targets?year={today.year}", data={cell: "25000"}).status_code == 303
