@@ -192,8 +192,9 @@ def test_two_people_claiming_at_once_one_wins(team, served):  # noqa: F811
 
 
 def test_the_sql_prefilter_keeps_every_customer_the_rules_would_make_due(app, team):
-    """``may_be_due_by`` narrows the rows in SQL; for each moment, the customers it keeps and the
-    rule then makes due are exactly those the rule alone makes due among all owned customers."""
+    """``owned_customers_with_plans(due_by=…)`` narrows the rows in SQL (``_due_condition``); for each
+    moment, the customers it keeps and the rule then makes due are exactly those the rule alone
+    makes due among all owned customers, and one owner's are that owner's share of them."""
     from portal.blueprints.pool.compute import owned_customers_with_plans
 
     now = utcnow()
@@ -215,6 +216,11 @@ def test_the_sql_prefilter_keeps_every_customer_the_rules_would_make_due(app, te
         expected = sorted(row.name for row, plan in owned_customers_with_plans() if plan is not None and plan.due_at <= moment)
         narrowed = sorted(row.name for row, plan in owned_customers_with_plans(due_by=moment) if plan is not None and plan.due_at <= moment)
         assert narrowed == expected, days_ahead
+        # The statements are built once and reused: the owner's and the moment's parameters still apply.
+        mine = sorted(row.name for row, plan in owned_customers_with_plans(owner_id=team["sales"].id, due_by=moment)
+                      if plan is not None and plan.due_at <= moment)
+        assert mine == expected, days_ahead
+        assert not list(owned_customers_with_plans(owner_id=team["colleague"].id, due_by=moment)), days_ahead
     assert "A旧" in expected and "有合同" not in expected and "D锁" not in expected  # the cases reach both sides
 
 

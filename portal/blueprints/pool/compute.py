@@ -2,8 +2,9 @@
 plain rules of ``portal.rules.pool``. A claim is one conditional UPDATE, so of two people claiming
 the same customer at once exactly one changes the row."""
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, false, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, false, func, or_, select, update
 
 from portal.audit import expire_loaded, record_bulk_changes
 from portal.extensions import db
@@ -23,16 +24,17 @@ def current_rules() -> dict[str, int]:
     return rules
 
 
-def may_be_due_by(moment: datetime, rules: dict[str, int]):
-    """SQL for the customers whose recycling moment can be at or before ``moment``: the rules of
+def _due_condition(rules: tuple[tuple[str, int], ...]):
+    """SQL for the customers whose recycling moment can be at or before a moment: the rules of
     ``portal.rules.pool.recycling`` without the contract conditions, which only ever postpone it
-    (an open contract, a contract signed since the owner got it). The plan itself is still
-    computed by ``recycling`` for the rows this keeps."""
+    (an open contract, a contract signed since the owner got it); the plan itself is still
+    computed by ``recycling`` for the rows this keeps. Each rule's latest moment is a bound
+    parameter (``latest_<n>``, ``_latest_moments``), so it is built once per set of rules."""
     owned_at = func.coalesce(Customer.owned_since, Customer.created_at)
     alternatives = []
-    for key, days in rules.items():
+    for index, (key, _days) in enumerate(rules):
         kind, _sep, value = key.partition(":")
-        latest = moment - timedelta(days=days)
+        latest = bindparam(f"latest_{index}", type_=Customer.created_at.type)
         if kind == "grade":
             # The later of the last follow-up and the day the owner got it, at most ``latest``.
             alternatives.append(and_(Customer.intention_grade == value, owned_at <= latest,
@@ -42,35 +44,51 @@ def may_be_due_by(moment: datetime, rules: dict[str, int]):
     return and_(Customer.locked.is_(False), or_(*alternatives)) if alternatives else false()
 
 
+def _latest_moments(moment: datetime, rules: dict[str, int]) -> dict:
+    """The parameters of ``_due_condition``: each rule's moment ``days`` before ``moment``."""
+    return {f"latest_{index}": moment - timedelta(days=days) for index, days in enumerate(rules.values())}
+
+
 def owned_customers_with_plans(owner_id: int | None = None, customer_id: int | None = None, due_by: datetime | None = None):
     """(customer row, recycling plan) for every owned, unarchived customer (or one owner's, or one
-    customer; with ``due_by``, only those that may be due by then — see ``may_be_due_by``): three
-    statements whatever their number, one when there is none."""
+    customer; with ``due_by``, only those that may be due by then — see ``_due_condition``): three
+    statements whatever their number, one when there is none. The statements are built once per
+    set of rules and of arguments given (My day runs them for every salesperson)."""
     rules = current_rules()
-    conditions = [Customer.archived_at.is_(None), Customer.pool_since.is_(None)]
-    contract_conditions = [Contract.archived_at.is_(None)]
-    if owner_id is not None:
-        conditions.append(Customer.owner_id == owner_id)
-    if customer_id is not None:
-        conditions.append(Customer.id == customer_id)
-    if due_by is not None:
-        conditions.append(may_be_due_by(due_by, rules))
-    rows = db.session.execute(
-        select(Customer.id, Customer.name, Customer.owner_id, Customer.department_id, Customer.version, Customer.stage,
-               Customer.intention_grade, Customer.locked, Customer.owned_since, Customer.created_at, Customer.last_follow_up_at)
-        .where(*conditions)
-    ).all()
+    candidates, open_contracts, last_signed = _plan_statements(tuple(rules.items()), owner_id is not None,
+                                                               customer_id is not None, due_by is not None)
+    parameters = {"owner_id": owner_id, "customer_id": customer_id, **(_latest_moments(due_by, rules) if due_by else {})}
+    rows = db.session.execute(candidates, parameters).all()
     if not rows:
         return
-    if owner_id is not None or customer_id is not None or due_by is not None:
-        contract_conditions.append(Contract.customer_id.in_(select(Customer.id).where(*conditions)))
-    open_ids = set(db.session.scalars(
-        select(Contract.customer_id).where(*contract_conditions, Contract.status.in_(OPEN_CONTRACT)).distinct()))
-    last_signed = dict(db.session.execute(
-        select(Contract.customer_id, func.max(Contract.signed_on)).where(*contract_conditions, Contract.status != "cancelled")
-        .group_by(Contract.customer_id)).all())
+    open_ids = set(db.session.scalars(open_contracts, parameters))
+    signed = dict(db.session.execute(last_signed, parameters).all())
     for row in rows:
-        yield row, recycling(_facts(row, row.id in open_ids, last_signed.get(row.id)), rules)
+        yield row, recycling(_facts(row, row.id in open_ids, signed.get(row.id)), rules)
+
+
+@lru_cache(maxsize=32)
+def _plan_statements(rules: tuple[tuple[str, int], ...], by_owner: bool, by_customer: bool, by_due: bool):
+    """(candidates, their open contracts, their last signing day) of ``owned_customers_with_plans``,
+    the owner, the customer and the rules' moments bound when they run."""
+    conditions = [Customer.archived_at.is_(None), Customer.pool_since.is_(None)]
+    contract_conditions = [Contract.archived_at.is_(None)]
+    if by_owner:
+        conditions.append(Customer.owner_id == bindparam("owner_id", type_=Integer))
+    if by_customer:
+        conditions.append(Customer.id == bindparam("customer_id", type_=Integer))
+    if by_due:
+        conditions.append(_due_condition(rules))
+    if by_owner or by_customer or by_due:
+        contract_conditions.append(Contract.customer_id.in_(select(Customer.id).where(*conditions)))
+    candidates = select(
+        Customer.id, Customer.name, Customer.owner_id, Customer.department_id, Customer.version, Customer.stage,
+        Customer.intention_grade, Customer.locked, Customer.owned_since, Customer.created_at, Customer.last_follow_up_at,
+    ).where(*conditions)
+    open_contracts = select(Contract.customer_id).where(*contract_conditions, Contract.status.in_(OPEN_CONTRACT)).distinct()
+    last_signed = (select(Contract.customer_id, func.max(Contract.signed_on))
+                   .where(*contract_conditions, Contract.status != "cancelled").group_by(Contract.customer_id))
+    return candidates, open_contracts, last_signed
 
 
 def _facts(customer, open_contract: bool, last_signed) -> CustomerFacts:
