@@ -4,16 +4,17 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, or_, select
 
-from portal.access import scope_clause
+from portal.access import person_parameters, scope_clause, someone
 from portal.extensions import db
 from portal.forms import date_or_none, int_or_none, like_pattern
 from portal.numbering import keyset_page, take_yearly_number
 from portal.models import (
     Contract, ContractCounter, ContractLine, ContractStatus, Customer, Delivery,
-    DeliveryLine, Instalment, Payment, User,
+    DeliveryLine, Instalment, Payment, Role, User,
 )
 from portal.rules.contracts import OVERDUE, PAID, PARTLY_PAID, PAYMENT_STATUSES, payment_status
 
@@ -323,23 +324,36 @@ class PurchaseHistory:
 def purchase_history(customer_id: int, user, today: date, limit: int = 10) -> PurchaseHistory:
     """A customer's signed contracts ``user`` may see (cancelled ones left out of the figures):
     count, total, received, first and last signing date; and the latest contracts with their
-    payment status. Two statements."""
-    visible = [Contract.customer_id == customer_id, Contract.archived_at.is_(None), scope_clause(Contract, user)]
+    payment status. Two statements, built once per role and limit (``_purchase_statements``)."""
+    figures_statement, recent_statement = _purchase_statements(Role(user.role), limit)
+    parameters = {"customer_id": customer_id, "today": today, **person_parameters(user)}
+    figures = db.session.execute(figures_statement, parameters).one()
+    recent = db.session.execute(recent_statement, parameters).all()
+    rows = [(row, payment_status(row.amount_gross, row.amount_received, row[6])) for row in recent]
+    return PurchaseHistory(count=int(figures[0]), total=Decimal(figures[1]), received=Decimal(figures[2]),
+                           first_on=figures[3], last_on=figures[4], recent=rows)
+
+
+@lru_cache(maxsize=16)
+def _purchase_statements(role: Role, limit: int):
+    """(figures, latest contracts) of ``purchase_history`` for anyone of ``role`` (``someone``), the
+    customer, the person and ``today`` bound when they run: every customer page runs them, and
+    building them and their cache keys cost about as much as running them."""
+    visible = [Contract.customer_id == bindparam("customer_id", type_=Integer), Contract.archived_at.is_(None),
+               scope_clause(Contract, someone(role))]
     counted = case((Contract.status != ContractStatus.CANCELLED.value, literal(1)), else_=literal(0))
     live = Contract.status != ContractStatus.CANCELLED.value
-    figures = db.session.execute(
+    figures = (
         select(func.coalesce(func.sum(counted), 0),
                func.coalesce(func.sum(case((live, Contract.amount_gross), else_=0)), 0),
                func.coalesce(func.sum(case((live, Contract.amount_received), else_=0)), 0),
                func.min(case((live, Contract.signed_on))), func.max(case((live, Contract.signed_on))))
         .where(*visible)
-    ).one()
-    recent = db.session.execute(
+    )
+    recent = (
         select(Contract.id, Contract.number, Contract.signed_on, Contract.status, Contract.amount_gross,
-               Contract.amount_received, due_before(today))
+               Contract.amount_received, due_before(bindparam("today", type_=Date)))
         .where(*visible).order_by(Contract.signed_on.desc(), Contract.id.desc()).limit(limit)
-    ).all()
-    rows = [(row, payment_status(row.amount_gross, row.amount_received, row[6])) for row in recent]
-    return PurchaseHistory(count=int(figures[0]), total=Decimal(figures[1]), received=Decimal(figures[2]),
-                           first_on=figures[3], last_on=figures[4], recent=rows)
+    )
+    return figures, recent
 
