@@ -102,13 +102,13 @@ def _session_cookie(served_app, user) -> str:
     return "session=" + serializer.dumps({"_user_id": user.session_token, "_fresh": True})
 
 
-def _write_follow_ups(port, cookie, customer_id, count, outcome):
+def _write_follow_ups(port, cookie, customer_id, count, outcome, label=""):
     """Log ``count`` follow-ups through HTTP; record every status and error in ``outcome``."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     happened = (utcnow() + timedelta(hours=8) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     try:
         for number in range(count):
-            body = urlencode({"kind": "call_out", "happened_at": happened, "summary": f"第{number}次电话", "contact_id": "0"})
+            body = urlencode({"kind": "call_out", "happened_at": happened, "summary": f"{label}第{number}次电话", "contact_id": "0"})
             connection.request(
                 "POST",
                 f"/customers/{customer_id}/follow-ups",
@@ -160,6 +160,30 @@ def test_eight_writers_save_every_follow_up_exactly_once(team, request, server, 
         assert sorted(saved) == sorted(f"第{number}次电话" for number in range(writes_each))
     for log_path in server_log:
         assert "database is locked" not in log_path.read_text()
+
+
+def test_eight_people_logging_follow_ups_on_one_customer_at_once_all_save(team, served):
+    """Follow-ups logged on the same customer at the same moment each move the customer's schedule:
+    the later writer waits for the earlier (on PostgreSQL a row lock, on SQLite the write lock)
+    instead of meeting its version check and answering 409."""
+    served_app, port = served
+    customer = make_customer(team["sales"], name="热门客户")
+    cookie, customer_id = _session_cookie(served_app, team["sales"]), customer.id
+    db.session.commit()
+    outcomes = [[] for _ in range(WRITERS)]
+    threads = [threading.Thread(target=_write_follow_ups, args=(port, cookie, customer_id, 5, outcome, f"{writer}号"))
+               for writer, outcome in enumerate(outcomes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    statuses = [status for outcome in outcomes for status in outcome]
+    assert statuses.count(303) == WRITERS * 5, sorted(set(map(str, statuses)))
+    db.session.expire_all()
+    saved = db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer_id)).all()
+    assert sorted(f.summary for f in saved) == sorted(f"{w}号第{n}次电话" for w in range(WRITERS) for n in range(5))
+    newest = max(saved, key=lambda f: (f.happened_at, f.id))
+    assert db.session.get(Customer, customer_id).last_follow_up_at == newest.happened_at
 
 
 def test_a_backup_taken_during_writes_passes_the_integrity_check(app, team, served, tmp_path):

@@ -2,7 +2,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 from flask_babel import to_user_timezone, to_utc
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -99,7 +99,14 @@ def refresh_schedule(customer) -> None:
     ``last_follow_up_at`` = that follow-up's time and ``next_follow_up_on`` = its next date, so a
     back-dated entry does not move the plan and archiving the newest entry restores the one before.
     With no follow-up left, ``last_follow_up_at`` is cleared and the planned date kept.
+
+    Follow-ups logged on one customer at the same moment each move its schedule: a saved customer's
+    row is locked first (``FOR NO KEY UPDATE``, which the follow-up's own foreign-key lock does not
+    block), so on PostgreSQL the later writer waits for the earlier and reads its version instead
+    of failing the version check (409). SQLite's writers queue already; there the lock is no-op.
     """
+    if inspect(customer).persistent:
+        db.session.refresh(customer, ["version"], with_for_update={"key_share": True})
     db.session.flush()
     latest = latest_follow_up(customer.id)
     if latest is None:
