@@ -103,9 +103,10 @@ def refresh_schedule(customer) -> None:
     Follow-ups logged on one customer at the same moment each move its schedule: a saved customer's
     row is locked first (``FOR NO KEY UPDATE``, which the follow-up's own foreign-key lock does not
     block), so on PostgreSQL the later writer waits for the earlier and reads its version instead
-    of failing the version check (409). SQLite's writers queue already; there the lock is no-op.
+    of failing the version check (409). SQLite's write transactions queue already (``BEGIN
+    IMMEDIATE``), so there the lock's statement is not sent.
     """
-    if inspect(customer).persistent:
+    if db.engine.dialect.name != "sqlite" and inspect(customer).persistent:
         db.session.refresh(customer, ["version"], with_for_update={"key_share": True})
     db.session.flush()
     latest = latest_follow_up(customer.id)
