@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, redirect, request, session, url_for
+from flask_babel import Domain
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -79,27 +80,33 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     return app
 
 
-def request_translations():
-    """The request's translations, looked up once per request for the templates' ``_()`` and
-    ``ngettext()``: Flask-Babel looks them up (context, locale, domain cache) for every string,
-    which was a tenth of My day's rendering. Kept where ``flask_babel.refresh()`` clears it, so a
-    language changed during a request still applies to what is rendered after."""
-    from flask_babel import get_translations
+class RequestTranslationsDomain(Domain):
+    """The message domain whose translations are looked up once per request.
 
-    if not g:
-        return get_translations()
-    translations = get_translations()
-    g._flask_babel.babel_translations = translations
-    return translations
+    Flask-Babel looks them up (context, locale, its identifier, the domain cache) for every string
+    — the templates' ``_()`` and each lazy label of the menu and the forms — which was a tenth of
+    My day's rendering and a quarter of a small page's. They are kept where
+    ``flask_babel.refresh()`` clears them, so a language changed during a request still applies to
+    what is rendered after."""
+
+    def get_translations(self):
+        state = g.get("_flask_babel") if g else None
+        translations = getattr(state, "babel_translations", None)
+        if translations is None:
+            translations = super().get_translations()
+            if g:
+                g._flask_babel.babel_translations = translations
+        return translations
 
 
 def _cached_translations():
-    state = g.get("_flask_babel") if g else None
-    translations = getattr(state, "babel_translations", None)
-    return translations if translations is not None else request_translations()
+    return babel.domain_instance.get_translations()
 
 
 def _install_request_translations(app: Flask) -> None:
+    # One domain for every application of the process (the Babel extension object is shared).
+    if not isinstance(babel.__dict__.get("domain_instance"), RequestTranslationsDomain):
+        babel.domain_instance = RequestTranslationsDomain()
     app.jinja_env.install_gettext_callables(
         gettext=lambda string: _cached_translations().ugettext(string),
         ngettext=lambda singular, plural, number: _cached_translations().ungettext(singular, plural, number),

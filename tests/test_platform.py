@@ -166,13 +166,15 @@ def test_the_search_index_triggers_survive_every_migration(app):
     assert {"customers_grams_insert", "customers_grams_delete", "customers_grams_update"} <= names
 
 
-def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout():
+def test_sqlite_connections_use_wal_foreign_keys_a_busy_timeout_and_a_mapped_file():
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite settings")
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        # Reads come from the mapped file, not a per-connection copy emptied by every commit.
+        assert connection.execute(text("PRAGMA mmap_size")).scalar() > 0
 
 
 def test_concurrent_read_modify_write_loses_nothing_on_sqlite(tmp_path):
@@ -271,3 +273,22 @@ def test_two_saves_at_the_same_moment_answer_409_not_500(tmp_path):
         db.engine.dispose()
     assert page.status_code == 409 and "同一时刻" in page.get_data(as_text=True)
     assert fragment.status_code == 409 and "<html" not in fragment.get_data(as_text=True)
+
+
+def test_labels_defined_in_python_follow_the_request_language_and_a_forced_one(app, client, make_user):
+    """Translations are looked up once per request; a lazy label (the menu's, a form's) still
+    follows ``force_locale`` and ``flask_babel.refresh()`` inside the request, and each request
+    its own user's language."""
+    from flask_babel import force_locale, lazy_gettext
+
+    label = lazy_gettext("My day")
+    with app.test_request_context():
+        assert str(label) == "我的一天"
+        with force_locale("en"):
+            assert str(label) == "My day"
+        assert str(label) == "我的一天"
+    english, chinese = make_user(Role.SALES, language="en"), make_user(Role.SALES, language="zh_CN")
+    for user, expected in ((english, ">My day<"), (chinese, ">我的一天<"), (english, ">My day<")):
+        login_as(client, user)
+        assert expected in client.get("/").get_data(as_text=True)
+        client.post("/logout")
