@@ -86,8 +86,7 @@ class RequestTranslationsDomain(Domain):
     """The message domain whose translations are looked up once per request.
 
     Flask-Babel looks them up (context, locale, its identifier, the domain cache) for every string
-    — the templates' ``_()`` and each lazy label of the menu and the forms — which was a tenth of
-    My day's rendering and a quarter of a small page's. They are kept where
+    — the templates' ``_()`` and each lazy label of the menu and the forms. They are kept where
     ``flask_babel.refresh()`` clears them, so a language changed during a request still applies to
     what is rendered after."""
 
@@ -146,9 +145,8 @@ def _install_request_translations(app: Flask) -> None:
     # One domain for every application of the process (the Babel extension object is shared).
     if not isinstance(babel.__dict__.get("domain_instance"), RequestTranslationsDomain):
         babel.domain_instance = RequestTranslationsDomain()
-    # Sets the compile-time switch ({% trans %} blocks call gettext with their variables)…
-    app.jinja_env.install_gettext_callables(gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True)
-    # …then the direct functions replace the wrapped ones, and ``_`` calls gettext without the alias.
+    # {% trans %} blocks compile to gettext calls with their variables; ``_`` skips Jinja's alias.
+    app.jinja_env.newstyle_gettext = True
     app.jinja_env.globals.update(
         _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
         pgettext=_template_pgettext, npgettext=_template_npgettext,
