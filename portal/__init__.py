@@ -48,11 +48,14 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     register_commands(app)
 
+    from portal.database import end_request_keeping, keep_loaded_after_commit
     from portal.security import add_security_headers, refuse_nul_bytes
     from portal.navigation import navigation_for, navigation_menu
 
     app.before_request(refuse_nul_bytes)
     app.before_request(_require_first_administrator)
+    app.before_request(lambda: keep_loaded_after_commit(db.session))
+    app.teardown_request(lambda _error: end_request_keeping(db.session))
     app.after_request(add_security_headers)
     from flask_babel import get_locale
 
