@@ -4,7 +4,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from followups_factories import make_team, count_statements, make_customer, make_follow_up
 from conftest import HTMX_HEADERS, login_as
@@ -90,6 +90,33 @@ def test_htmx_log_returns_the_panel_with_the_new_entry_on_top(client, team, acto
     entry = db.session.scalar(select(FollowUp).where(FollowUp.summary == "新的回访记录"))
     assert entry.user_id == team[actor].id
     assert customer.last_follow_up_at == entry.happened_at
+
+
+def test_a_save_redirects_from_one_transaction(client, team):
+    """The redirect after a save is built from what the save loaded: no second transaction (on
+    SQLite a write one, queued behind the other writers) reloads the customer after the commit."""
+    customer = make_customer(team["sales"], intention_grade="B")
+    login_as(client, team["sales"])
+    begun = []
+    listener = lambda connection: begun.append(connection)  # noqa: E731 - one-line event listener
+    event.listen(db.engine, "begin", listener)
+    try:
+        response = client.post(_url(customer), data=_form(summary="一次事务"))
+    finally:
+        event.remove(db.engine, "begin", listener)
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/customers/{customer.id}")
+    assert len(begun) == 1
+    assert db.session.scalar(select(func.count(FollowUp.id)).where(FollowUp.summary == "一次事务")) == 1
+
+
+def test_only_a_request_that_may_write_keeps_its_objects_after_commit(app, team):
+    for method, kept in (("POST", True), ("GET", False)):
+        with app.test_request_context("/", method=method):
+            app.preprocess_request()
+            assert db.session().expire_on_commit is not kept
+            app.do_teardown_request()
+            # After the request (a command, a test sharing the session) commits expire again.
+            assert db.session().expire_on_commit is True
 
 
 def test_plain_post_redirects_to_the_customer_page(client, team):
