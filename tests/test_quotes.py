@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from conftest import customer_panels, login_as
 from my_day_page import my_day_page
@@ -159,6 +159,32 @@ def test_lines_are_added_inline_and_totals_come_from_the_server(client, team, cu
     assert (quote.amount_net, quote.amount_tax, quote.amount_gross) == (Decimal("122.78"), Decimal("15.96"), Decimal("138.74"))
     first = _lines(quote.id)[0]
     assert (first.name, first.spec, first.unit) == ("红富士苹果", "80# 10kg", "箱")
+
+
+def test_adding_a_line_reads_the_catalogue_once_and_offers_it_for_the_next_line(client, team, customer, product):
+    other = make_product(code="P-9001", name="库尔勒香梨")
+    quote = make_quote(customer)
+    login_as(client, team["sales"])
+    # Read before counting: the test's own objects are expired by its commits.
+    quote_id, offered = quote.id, [(item.id, item.code) for item in (product, other)]
+    catalogue_reads = []
+
+    def count_catalogue(_conn, _cursor, statement, *_args):
+        if "FROM products" in statement:
+            catalogue_reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count_catalogue)
+    try:
+        response = client.post(f"/quotes/{quote_id}/lines", headers=HX_LINES,
+                               data={"product_id": str(offered[0][0]), "quantity": "1", "unit_price": "10"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_catalogue)
+    assert response.status_code == 200
+    assert len(catalogue_reads) == 1
+    # The empty form for the next line lists both products, none of them chosen.
+    fragment = response.get_data(as_text=True)
+    for product_id, code in offered:
+        assert re.search(rf'<option value="{product_id}">{code} ', fragment), code
 
 
 def test_a_line_without_a_price_takes_the_list_price(client, team, customer, product):

@@ -442,11 +442,11 @@ def _lines_response(contract: Contract, status: int = 200, **context):
                                    **_contract_context(contract, **context))
 
 
-def _saved_lines(contract: Contract, message: str):
+def _saved_lines(contract: Contract, message: str, **context):
     _recompute(contract)
     db.session.commit()
     if wants_fragment(LINES_TARGET):
-        return _lines_response(contract)
+        return _lines_response(contract, **context)
     flash(message, "success")
     return _back_to(contract, "#contract-lines")
 
@@ -468,7 +468,7 @@ def line_add(contract_id: int):
     line.unit_cost = form.product.unit_cost if form.product else None  # the cost of the day, kept for margins
     db.session.add(line)
     db.session.flush()
-    return _saved_lines(contract, _("Line added."))
+    return _saved_lines(contract, _("Line added."), line_form=form.empty_copy())
 
 
 @bp.route("/contracts/<int:contract_id>/lines/<int:line_id>/remove", methods=["GET", "POST"])

@@ -284,11 +284,11 @@ def _lines_response(quote: Quote, status: int = 200, **context):
     )
 
 
-def _saved_lines(quote: Quote, message: str):
+def _saved_lines(quote: Quote, message: str, **context):
     _recompute(quote)
     db.session.commit()
     if wants_fragment(LINES_TARGET):
-        return _lines_response(quote)
+        return _lines_response(quote, **context)
     flash(message, "success")
     return redirect(url_for("quotes.detail", quote_id=quote.id) + "#quote-lines", 303)
 
@@ -309,7 +309,7 @@ def line_add(quote_id: int):
     form.apply_to(line)
     db.session.add(line)
     db.session.flush()
-    return _saved_lines(quote, _("Line added."))
+    return _saved_lines(quote, _("Line added."), line_form=form.empty_copy())
 
 
 @bp.route("/quotes/<int:quote_id>/lines/<int:line_id>/edit", methods=["GET", "POST"])
