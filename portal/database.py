@@ -83,11 +83,12 @@ def keep_loaded_after_commit(session) -> None:
     """For a request that may write (``before_request``): its session keeps what it loaded when it
     commits, instead of expiring it.
 
-    With expiry, whatever a save's answer reads after the commit (the new record's id for the
-    redirect, the panel it renders) loaded the objects again in a new transaction, which in such a
-    request is a write one: on SQLite it queued for the write lock behind the other writers and
-    held it until the answer was sent (p95 at 550 simulated users 700 → 510 ms, bench/README.md).
-    What the save wrote through the ORM is what it holds; ``end_request_keeping`` puts expiry back."""
+    With expiry, whatever a save read after its commit (the new record's id for the redirect, the
+    customer's name in the message) was loaded again in a second transaction, which in such a
+    request is a write one: on SQLite it queued for the write lock behind the other writers. Now a
+    save that redirects runs one transaction (bench/README.md, Load). What the save wrote through
+    the ORM is what it holds; a row changed by a bulk statement must be expired by whoever changed
+    it, as ``portal.audit.expire_loaded`` does. ``end_request_keeping`` puts expiry back."""
     if request.method not in READ_ONLY_METHODS:
         session().expire_on_commit = False
 
