@@ -58,12 +58,14 @@ def make_follow_up(customer, author, summary="电话沟通了需求", ago=timede
 
 
 @contextmanager
-def count_statements():
-    """Counts the SQL statements run inside the block: ``with count_statements() as statements: …; statements[0]``."""
+def count_statements(containing: str | None = None):
+    """Counts the SQL statements run inside the block (those whose text holds ``containing``, if
+    given): ``with count_statements() as statements: …; statements[0]``."""
     counter = [0]
 
-    def before_execute(*_args):
-        counter[0] += 1
+    def before_execute(_connection, _cursor, statement, *_args):
+        if containing is None or containing in statement:
+            counter[0] += 1
 
     event.listen(db.engine, "before_cursor_execute", before_execute)
     try:

@@ -8,12 +8,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from conftest import customer_panels, login_as
 from my_day_page import my_day_page
 from customer_factories import new_customer
-from followups_factories import make_team
+from followups_factories import count_statements, make_team
 from portal.extensions import db
 from portal.lookups import ensure_default_entries, lookup_entries
 from portal.models import LOST_REASON, Competitor, Customer, LostOrder, Product, Quote, QuoteLine, Stage
@@ -167,20 +167,11 @@ def test_adding_a_line_reads_the_catalogue_once_and_offers_it_for_the_next_line(
     login_as(client, team["sales"])
     # Read before counting: the test's own objects are expired by its commits.
     quote_id, offered = quote.id, [(item.id, item.code) for item in (product, other)]
-    catalogue_reads = []
-
-    def count_catalogue(_conn, _cursor, statement, *_args):
-        if "FROM products" in statement:
-            catalogue_reads.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count_catalogue)
-    try:
+    with count_statements("FROM products") as catalogue_reads:
         response = client.post(f"/quotes/{quote_id}/lines", headers=HX_LINES,
                                data={"product_id": str(offered[0][0]), "quantity": "1", "unit_price": "10"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count_catalogue)
     assert response.status_code == 200
-    assert len(catalogue_reads) == 1
+    assert catalogue_reads[0] == 1
     # The empty form for the next line lists both products, none of them chosen.
     fragment = response.get_data(as_text=True)
     for product_id, code in offered:
