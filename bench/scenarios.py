@@ -706,8 +706,9 @@ def _timed_nightly(bench, job) -> float:
 
 
 def _pool_scenarios(bench) -> None:
-    """Recycling over every customer (the ``recycle-customers`` command's work, rolled back) and the
-    pool list fragment for a salesperson, the head and the administrator."""
+    """Recycling over every customer (the ``recycle-customers`` command's work, rolled back), the
+    pool list fragment for a salesperson, the head and the administrator, and the administrator's
+    archive page (the customers the generated data archived are among its rows)."""
     from flask import url_for
 
     from portal.blueprints.pool.compute import run_recycle
@@ -720,12 +721,16 @@ def _pool_scenarios(bench) -> None:
         with bench.app.test_request_context():
             url = url_for("pool.index")
         bench.request_figures(f"pool.{role}.fragment", role, url, rows, LIMITS["fragment_ms"])
+    # The administrator's archive page: the newest archived rows of every archivable table.
+    with bench.app.test_request_context():
+        url = url_for("admin.archived")
+    bench.request_figures("admin.archived.page", "admin", url, None, LIMITS["page_ms"])
 
 
 def _grading_scenarios(bench) -> None:
     """The two nightly commands over all customers (grading from the window's contracts, the churn
     check of every signed customer), each once on a copy-free run inside the app; then the grading
-    page, a grade's customers and the churn list for the head and the administrator."""
+    page, a grade's customers, the churn list and the staffing page for the head and the administrator."""
     from flask import url_for
 
     from portal.blueprints.grading.compute import run_churn, run_grading
@@ -745,6 +750,10 @@ def _grading_scenarios(bench) -> None:
             with bench.app.test_request_context():
                 url = url_for(endpoint, **args)
             bench.request_figures(f"grading.{role}.{name}.page", role, url, None, LIMITS["grading_page_ms"])
+        # The staffing page counts the graded customers in hand by salesperson and grade.
+        with bench.app.test_request_context():
+            url = url_for("grading.staffing")
+        bench.request_figures(f"grading.{role}.staffing.page", role, url, None, LIMITS["page_ms"])
 
 
 IMPORT_ROWS = 10_000

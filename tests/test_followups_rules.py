@@ -18,6 +18,7 @@ from portal.rules.followups import (
     is_overdue,
     local_date,
     local_to_utc,
+    month_in_company_time,
     next_date_too_early,
     next_follow_up_date,
     next_follow_up_for_grade,
@@ -85,6 +86,16 @@ def test_times_typed_in_shanghai_are_stored_in_utc():
     # Stored the evening before in UTC, it still belongs to 6 May in the company.
     assert local_date(stored) == MAY_6
     assert wall_clock(stored) == datetime(2024, 5, 6, 1, 30)
+
+
+def test_a_moment_falls_in_its_month_in_company_time():
+    month_of = month_in_company_time()
+    # 00:30 on 1 June in Shanghai is still 31 May in UTC.
+    assert month_of(datetime(2024, 5, 31, 16, 30, tzinfo=timezone.utc)) == "2024-06"
+    assert month_of(datetime(2024, 5, 31, 15, 59, tzinfo=timezone.utc)) == "2024-05"
+    assert month_of(datetime(2023, 12, 31, 16, 0, tzinfo=timezone.utc)) == "2024-01"
+    moments = [datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(hours=7 * step) for step in range(2000)]
+    assert [month_of(moment) for moment in moments] == [local_date(moment).strftime("%Y-%m") for moment in moments]
 
 
 def test_schedule_follows_the_newest_follow_up(make_department, make_user):

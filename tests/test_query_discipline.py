@@ -250,3 +250,41 @@ def test_a_salespersons_birthdays_and_pool_warning_can_read_the_customers_in_han
     for forced_sql, sql in forced:
         assert "INDEXED BY" in forced_sql
         assert "USING INDEX ix_customers_owner_in_hand" in _plan(forced_sql, parameters[sql]), sql
+
+
+def test_the_archive_page_reads_each_tables_archived_rows_from_their_own_index(client, world):
+    """The administrator's archive page asks every archivable table for its newest archived rows: a
+    few rows of tables of up to a million (follow-ups), which it scanned whole (246 ms on the large
+    data set). Each table's index of archived rows only must be able to answer it, and SQLite picks
+    it without statistics; forcing it (INDEXED BY) shows the statement implies its condition."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN and INDEXED BY are SQLite's")
+    grow(world, SMALL)
+    world["customers"][-1].archived_at = utcnow()
+    db.session.commit()
+    statements = _statements(client, world, "admin", "/admin/archived", {})
+    archived = [(sql, parameters) for sql, parameters in statements if re.search(r"\.archived_at IS NOT NULL", sql)]
+    tables = {re.search(r"\bFROM (\w+)", sql).group(1) for sql, _parameters in archived}
+    assert {"customers", "follow_ups", "quote_lines", "payments"} <= tables
+    for sql, parameters in archived:
+        table = re.search(r"\bFROM (\w+)", sql).group(1)
+        assert f"USING INDEX ix_{table}_archived" in _plan(sql, parameters), sql
+        forced = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY ix_{table}_archived", 1)
+        assert f"USING INDEX ix_{table}_archived" in _plan(forced, parameters), sql
+
+
+@pytest.mark.parametrize("role", ["head", "admin"])
+def test_staffing_counts_the_customers_in_hand_from_their_grades_index(client, world, role):
+    """The staffing page counts the department's (the administrator: the company's) customers in
+    hand by salesperson and grade: the index of their department, grade, owner and stage (and archiving) answers
+    it without reading a customer row (195 → 3 ms for a head on the large data set)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN and INDEXED BY are SQLite's")
+    grow(world, SMALL)
+    statements = _statements(client, world, role, "/grading/staffing", {})
+    counts = [(sql, parameters) for sql, parameters in statements
+              if "FROM customers" in sql and "GROUP BY customers.owner_id" in sql]
+    assert len(counts) == 1
+    sql, parameters = counts[0]
+    forced = sql.replace("FROM customers", "FROM customers INDEXED BY ix_customers_department_grades", 1)
+    assert "COVERING INDEX ix_customers_department_grades" in _plan(forced, parameters), _plan(forced, parameters)

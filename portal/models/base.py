@@ -2,7 +2,7 @@
 archiving instead of deletion, and the audit marker."""
 from datetime import datetime
 
-from sqlalchemy import Integer
+from sqlalchemy import Index, Integer, event
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from portal.database import UTCDateTime, utcnow
@@ -52,3 +52,14 @@ class AuditedMixin:
 
 class BusinessRecord(AuditedMixin, ArchivableMixin, VersionedMixin, TimestampMixin):
     """Everything a shared business record needs."""
+
+
+@event.listens_for(ArchivableMixin, "instrument_class", propagate=True)
+def _index_archived_rows(mapper, cls) -> None:
+    """Each archivable table gets a small index of its archived rows only (a row enters it when
+    archived), so the administrator's archive page (``admin.archived``: the newest archived rows
+    of every table) reads them from it instead of scanning a million follow-ups for the few archived
+    (246 ms on the large data set, bench/README.md)."""
+    table = cls.__table__
+    archived = table.c.archived_at.is_not(None)
+    Index(f"ix_{table.name}_archived", table.c.archived_at, sqlite_where=archived, postgresql_where=archived)

@@ -107,6 +107,10 @@ class Customer(BusinessRecord, db.Model):
         Index("ix_customers_owner_created", "owner_id", "created_at", "archived_at"),
         # The pool list per department, newest returned first.
         Index("ix_customers_department_pool", "department_id", "pool_since"),
+        # The company's pool (the administrator's list and its count): its customers only.
+        Index("ix_customers_pool", "pool_since", "department_id", "archived_at",
+              sqlite_where=text("pool_since IS NOT NULL AND archived_at IS NULL"),
+              postgresql_where=text("pool_since IS NOT NULL AND archived_at IS NULL")),
         # A salesperson's customers in hand (what their scope reads: not in the pool, not archived),
         # with what the pool's recycling rules test: My day's birthdays join contacts from here and
         # its "returning to the pool soon" check reads the index alone instead of 1,600 rows
@@ -114,6 +118,13 @@ class Customer(BusinessRecord, db.Model):
         Index("ix_customers_owner_in_hand", "owner_id", "intention_grade", "last_follow_up_at", "stage", "locked",
               "owned_since", "created_at", sqlite_where=text("pool_since IS NULL AND archived_at IS NULL"),
               postgresql_where=text("pool_since IS NULL AND archived_at IS NULL")),
+        # The staffing page counts a department's (or the company's) graded customers by salesperson
+        # and grade from this index alone, instead of reading every customer row (195 → 3 ms). Only
+        # a statement asking for graded customers can use it: a head's lists keep reading their
+        # department in table order (through this index, the complaint form's list took 31 → 37 ms).
+        Index("ix_customers_department_grades", "department_id", "intention_grade", "owner_id", "stage", "archived_at",
+              sqlite_where=text("archived_at IS NULL AND intention_grade IS NOT NULL"),
+              postgresql_where=text("archived_at IS NULL AND intention_grade IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -40,11 +40,11 @@ def performance_complaints_panel(view, user) -> Panel | None:
     from portal.blueprints.complaints.queries import summary_rows
     from portal.models import Role
     from portal.rules.complaints import summarise
-    from portal.rules.followups import local_date
+    from portal.rules.followups import month_in_company_time
 
     if user.role not in (Role.HEAD, Role.ADMIN):
         return None
     rows = summary_rows(user, view.period.start, view.period.end, view.department_id)
-    summary = summarise(rows, utcnow(), lambda moment: local_date(moment).strftime("%Y-%m"))
+    summary = summarise(rows, utcnow(), month_in_company_time())
     return Panel(_("Complaints and suggestions"), "complaints/_performance_summary.html",
                  {"summary": summary, "period": view.period}, order=50)

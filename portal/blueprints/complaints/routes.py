@@ -28,7 +28,7 @@ from portal.rendering import render_page_or_fragment, wants_fragment
 from portal.rules.complaints import (
     CLOSED, IN_PROGRESS, NEW, NEXT_STATUS, RESOLVED, can_move, is_overdue, response_deadline, step_problem, summarise,
 )
-from portal.rules.followups import company_today, local_date, local_to_utc, wall_clock
+from portal.rules.followups import company_today, local_to_utc, month_in_company_time, wall_clock
 from portal.rules.periods import month_period
 from portal.submissions import exactly_once
 
@@ -273,11 +273,7 @@ def summary():
     if filters.error:
         return render_template("complaints/summary.html", filters=filters, departments=departments), 422
     period, previous = filters.period, filters.period.previous()
-    now = utcnow()
-
-    def month_of(moment):
-        return local_date(moment).strftime("%Y-%m")
-
+    now, month_of = utcnow(), month_in_company_time()
     current = summarise(summary_rows(current_user, period.start, period.end, filters.department), now, month_of)
     before = summarise(summary_rows(current_user, previous.start, previous.end, filters.department), now, month_of)
     return render_template("complaints/summary.html", filters=filters, departments=departments, period=period,
