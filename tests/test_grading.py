@@ -1,4 +1,5 @@
 """Grading, churn warnings and staffing through the routes and the commands, on a fixed data set."""
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -132,6 +133,20 @@ def test_staffing_estimate(client, team):
     page = client.get("/grading/staffing").get_data(as_text=True)
     visits = 2 * 365 / 7 + 365 / 30
     assert f"{visits:.0f}" in page and "0.1" in page and "刘洋" in page and "赵敏" not in page
+
+
+def test_staffing_figures_are_grouped_and_labelled_for_a_phone(client, team):
+    from portal.models import GradePolicy
+
+    db.session.scalar(select(GradePolicy).where(GradePolicy.grade == "A")).interval_days = 1
+    db.session.commit()
+    for name in ("甲", "乙", "丙"):
+        new_customer(team["sales"], name=name, intention_grade="A")
+    login_as(client, team["head"])
+    page = client.get("/grading/staffing").get_data(as_text=True)
+    assert page.count(">1,095<") == 2  # the department's visits a year, and 刘洋's (3 × 365)
+    row = re.search(r"<tr><td data-label=[^>]*>刘洋</td>.*?</tr>", page).group(0)
+    assert row.count("data-label=") == 3 and ">1,095<" in row
 
 
 @pytest.mark.parametrize("key, value", [("grading__volume_share", "101"), ("grading__margin_threshold", "-1"),
