@@ -30,6 +30,23 @@ def path_of(uri: str) -> str:
     return uri[len(prefix):]
 
 
+def _prepare(connection: sqlite3.Connection, attempts: int = 200, pause: float = 0.01) -> None:
+    """Switch the file to WAL and create the table, retrying while another connection does the same.
+
+    SQLite answers "database is locked" at once, without waiting out the busy timeout, when two
+    connections to a new file change its journal mode or schema together (the first hits of several
+    threads or workers); each retry is short and the loop is bounded."""
+    for attempt in range(attempts):
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(_TABLE)
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+
+
 class SQLiteStorage(Storage):
     """Fixed-window counters: ``incr`` opens a window of ``expiry`` seconds on a key's first hit and
     adds to it until it ends; an ended window counts as 0. Each thread has its own connection."""
@@ -51,8 +68,7 @@ class SQLiteStorage(Storage):
             # Autocommit mode: each change below is its own short transaction, or an explicit
             # BEGIN IMMEDIATE where it reads before it writes.
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(_TABLE)
+            _prepare(connection)
             self._local.connection = connection
         return connection
 

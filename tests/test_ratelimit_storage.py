@@ -69,6 +69,29 @@ def test_hits_from_many_threads_are_all_counted(url):
     assert storage.get("login/liu") == 200
 
 
+def test_a_file_another_connection_is_preparing_is_waited_for(url, monkeypatch):
+    """SQLite refuses at once, without its busy timeout, a journal-mode switch that races another
+    connection's on a new file: the first hit retries instead of failing the login."""
+    refusals = {"left": 3}
+    real_connect = ratelimit_storage.sqlite3.connect
+
+    class RacingConnection:
+        def __init__(self, *args, **kwargs):
+            self._connection = real_connect(*args, **kwargs)
+
+        def execute(self, sql, *params):
+            if sql.startswith("PRAGMA journal_mode") and refusals["left"]:
+                refusals["left"] -= 1
+                raise ratelimit_storage.sqlite3.OperationalError("database is locked")
+            return self._connection.execute(sql, *params)
+
+    monkeypatch.setattr(ratelimit_storage.sqlite3, "connect", RacingConnection)
+    storage = SQLiteStorage(url)
+    assert storage.incr("login/liu", 300) == 1
+    assert refusals["left"] == 0
+    assert storage.get("login/liu") == 1
+
+
 @pytest.mark.parametrize("bad", ["sqlite://", "sqlite:///", "redis://x", "/tmp/limits.db"])
 def test_a_storage_url_without_a_file_is_refused(bad):
     with pytest.raises(ValueError):
