@@ -11,7 +11,7 @@ from complaints_factories import category_ids, make_complaint
 from conftest import chart_data, customer_panels, login_as
 from my_day_page import my_day_page
 from customer_factories import new_customer
-from followups_factories import make_team
+from followups_factories import count_statements, make_team
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Complaint, ComplaintStep
@@ -60,6 +60,27 @@ def test_bad_intake_saves_nothing(client, team, customer, fields, message):
     login_as(client, team["sales"])
     response = client.post("/complaints/new", data=_intake(customer, **fields))
     assert response.status_code == 422 and message in response.get_data(as_text=True) and _count() == 0
+
+
+def test_a_save_reads_the_customer_it_names_not_the_list_of_recent_customers(client, team, customer):
+    """The list of 200 is for the form shown; a save inside its write transaction reads the one row."""
+    login_as(client, team["sales"])
+    assert "华联超市" in client.get("/complaints/new").get_data(as_text=True)
+    with count_statements("ORDER BY customers.last_follow_up_at") as list_reads:
+        assert client.post("/complaints/new", data=_intake(customer)).status_code == 303
+    assert list_reads[0] == 0 and _count() == 1
+    with count_statements("ORDER BY customers.last_follow_up_at") as list_reads:
+        refused = client.post("/complaints/new", data=_intake(customer, content=""))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and list_reads[0] == 1 and "华联超市" in page and _count() == 1
+
+
+def test_a_customer_outside_the_scope_cannot_be_named(client, team):
+    other = new_customer(team["outsider"], name="蔬菜批发行")
+    login_as(client, team["sales"])
+    response = client.post("/complaints/new", data=_intake(other))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Not a valid choice" in page and "蔬菜批发行" not in page and _count() == 0
 
 
 def test_an_anonymous_suggestion_is_handled_by_its_recorder(client, team):

@@ -24,9 +24,12 @@ class ComplaintForm(FlaskForm):
 
     def __init__(self, *args, customers, contracts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.customer_id.choices = [(0, _l("— none (anonymous suggestion) —"))] + [(c.id, c.name) for c in customers]
+        self.set_customers(customers)
         self.category_id.choices = [(0, _l("— choose —"))] + [(e.id, e.name) for e in lookup_entries(COMPLAINT_CATEGORY)]
         self.contract_id.choices = [(0, _l("— none —"))] + [(c.id, c.number) for c in contracts]
+
+    def set_customers(self, customers):
+        self.customer_id.choices = [(0, _l("— none (anonymous suggestion) —"))] + [(c.id, c.name) for c in customers]
 
     def validate_category_id(self, field):
         if not field.data:

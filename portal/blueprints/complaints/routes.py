@@ -17,7 +17,7 @@ from portal.charts import bar_chart, stacked_columns
 from portal.database import utcnow
 from portal.exporting import DATETIME_FORMAT, Column, keyset_rows, xlsx_response
 from portal.extensions import db
-from portal.forms import arg_int
+from portal.forms import arg_int, bounded_int
 from portal.lookups import ensure_default_entries, lookup_entries
 from portal.models import (
     COMPLAINT_CATEGORY, COMPLAINT_CHANNEL_LABELS, COMPLAINT_KIND_LABELS, COMPLAINT_STATUS_LABELS, SEVERITY_LABELS,
@@ -112,12 +112,31 @@ def export():
 # --- intake -------------------------------------------------------------------------------------
 
 
+def _customers_in_scope():
+    return select(Customer).where(Customer.archived_at.is_(None), scope_clause(Customer, current_user))
+
+
 def _customer_choices(selected: Customer | None) -> list:
     """The customer picked (from the customer page or a call), or the user's most recently followed up."""
-    stmt = select(Customer).where(Customer.archived_at.is_(None), scope_clause(Customer, current_user))
-    customers = list(db.session.scalars(stmt.order_by(Customer.last_follow_up_at.desc().nulls_last(), Customer.id.desc()).limit(200)))
+    stmt = _customers_in_scope().order_by(Customer.last_follow_up_at.desc().nulls_last(), Customer.id.desc()).limit(200)
+    customers = list(db.session.scalars(stmt))
     if selected is not None and selected not in customers:
         customers.insert(0, selected)
+    return customers
+
+
+def _posted_customer_choices(selected: Customer | None) -> list:
+    """What a sent form can name: the customer picked and the one posted, if in the user's scope.
+    A save reads these two rows instead of the list of 200 inside its write transaction; the form
+    shown again after an error lists the 200 (``_customer_choices``)."""
+    customers = [selected] if selected is not None else []
+    try:
+        posted = bounded_int(request.form.get("customer_id", ""))
+    except ValueError:
+        posted = None
+    if posted and (selected is None or posted != selected.id):
+        if (customer := db.session.scalar(_customers_in_scope().where(Customer.id == posted))) is not None:
+            customers.append(customer)
     return customers
 
 
@@ -135,8 +154,10 @@ def new():
     if selected is not None:
         contracts = list(db.session.scalars(select(Contract).where(
             Contract.customer_id == selected.id, Contract.archived_at.is_(None)).order_by(Contract.id.desc()).limit(50)))
-    form = ComplaintForm(customers=_customer_choices(selected), contracts=contracts)
-    if request.method == "GET":
+    posting = request.method == "POST"
+    form = ComplaintForm(customers=_posted_customer_choices(selected) if posting else _customer_choices(selected),
+                         contracts=contracts)
+    if not posting:
         form.customer_id.data = selected.id if selected else 0
         form.received_at.data = wall_clock(utcnow())
         if request.args.get("channel") in COMPLAINT_CHANNEL_LABELS:
@@ -166,6 +187,8 @@ def new():
             db.session.commit()
             flash(_("Recorded. Respond by %(time)s.", time=wall_clock(complaint.respond_by).strftime("%Y-%m-%d %H:%M")), "success")
             return redirect(url_for("complaints.detail", complaint_id=complaint.id), 303)
+    if posting:
+        form.set_customers(_customer_choices(selected))
     return render_template("complaints/form.html", form=form, selected=selected), 422 if form.errors else 200
 
 
