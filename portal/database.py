@@ -27,6 +27,24 @@ SQLITE_OPTIMIZE_EVERY_SECONDS = 3600
 _last_sqlite_optimize = {"at": float("-inf")}
 
 
+def switch_to_wal(cursor, attempts: int = 200, pause: float = 0.01) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another connection switches the same file.
+
+    SQLite answers "database is locked" at once, without waiting out the busy timeout, when two
+    connections change a file's journal mode together: the first connections of several threads or
+    worker processes to a file not yet in WAL mode (a new one, or one ``flask restore`` just put
+    back, which leaves it in DELETE mode; the login limits' new counter file). Each retry is short
+    and the loop is bounded."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if attempt == attempts - 1 or "locked" not in str(error) and "busy" not in str(error):
+                raise
+            time.sleep(pause)
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite_connection(dbapi_connection, _record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -34,9 +52,9 @@ def _configure_sqlite_connection(dbapi_connection, _record):
     # Hand transaction control to SQLAlchemy's "begin" event below.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    switch_to_wal(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()

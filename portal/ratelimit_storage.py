@@ -15,6 +15,8 @@ import time
 
 from limits.storage import Storage
 
+from portal.database import switch_to_wal
+
 SCHEME = "sqlite"
 _TABLE = (
     "CREATE TABLE IF NOT EXISTS counters ("
@@ -30,21 +32,10 @@ def path_of(uri: str) -> str:
     return uri[len(prefix):]
 
 
-def _prepare(connection: sqlite3.Connection, attempts: int = 200, pause: float = 0.01) -> None:
-    """Switch the file to WAL and create the table, retrying while another connection does the same.
-
-    SQLite answers "database is locked" at once, without waiting out the busy timeout, when two
-    connections to a new file change its journal mode or schema together (the first hits of several
-    threads or workers); each retry is short and the loop is bounded."""
-    for attempt in range(attempts):
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(_TABLE)
-            return
-        except sqlite3.OperationalError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(pause)
+def _prepare(connection: sqlite3.Connection) -> None:
+    """WAL (retried while another thread or worker switches the new file too), then the table."""
+    switch_to_wal(connection)
+    connection.execute(_TABLE)
 
 
 class SQLiteStorage(Storage):

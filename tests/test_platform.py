@@ -1,5 +1,6 @@
 """Security headers, cookies, the database engine set-up, migrations and the secret key."""
 import os
+import sqlite3
 import threading
 
 from decimal import Decimal
@@ -205,6 +206,62 @@ def test_concurrent_read_modify_write_loses_nothing_on_sqlite(tmp_path):
         assert connection.execute(text("SELECT value FROM counter")).scalar() == 200
     assert errors == []
     engine.dispose()
+
+
+def test_a_file_other_connections_are_switching_to_wal_is_waited_for():
+    """SQLite refuses at once, without its busy timeout, a journal-mode switch that races another
+    connection's (the first connections of several worker processes to a restored, DELETE-mode
+    file): the connection retries instead of failing the request; any other error is raised."""
+    from portal import database
+
+    refusals = {"left": 3}
+    executed = []
+
+    class RacingCursor:
+        def execute(self, sql):
+            if sql.startswith("PRAGMA journal_mode") and refusals["left"]:
+                refusals["left"] -= 1
+                raise sqlite3.OperationalError("database is locked")
+            executed.append(sql)
+
+    class BrokenCursor:
+        def execute(self, sql):
+            raise sqlite3.OperationalError("unable to open database file")
+
+    database.switch_to_wal(RacingCursor(), pause=0)
+    assert refusals["left"] == 0 and executed == ["PRAGMA journal_mode=WAL"]
+    with pytest.raises(sqlite3.OperationalError):
+        database.switch_to_wal(BrokenCursor(), pause=0)
+
+
+def test_processes_opening_a_restored_file_at_once_all_connect(tmp_path):
+    """Eight engines (as gunicorn's worker processes have, each its own) open a file left in DELETE
+    mode, as ``flask restore`` leaves it, at the same moment, twenty times: every connection is
+    made and in WAL mode. (One engine's first connection is configured before its others.)"""
+    for trial in range(20):
+        path = tmp_path / f"restored{trial}.db"
+        with sqlite3.connect(path) as connection:
+            connection.execute("CREATE TABLE t (a INTEGER)")
+        connection.close()
+        engines = [create_engine(f"sqlite:///{path}") for _ in range(8)]
+        barrier, modes, errors = threading.Barrier(len(engines)), [], []
+
+        def open_one(engine):
+            barrier.wait(timeout=30)
+            try:
+                with engine.connect() as connection:
+                    modes.append(connection.execute(text("PRAGMA journal_mode")).scalar())
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                errors.append(error)
+
+        threads = [threading.Thread(target=open_one, args=(engine,)) for engine in engines]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        for engine in engines:
+            engine.dispose()
+        assert errors == [] and modes == ["wal"] * len(engines), trial
 
 
 def test_server_error_page_rolls_back_and_explains(tmp_path):
