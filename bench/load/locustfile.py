@@ -7,7 +7,9 @@ requests a person in that role makes most: My day, the customer list filtered an
 htmx, a customer page, logging a follow-up (visit or call out) and an inbound call; a salesperson
 also creates and sends quotes and records payments on their contracts; heads and the administrator
 filter the contract list and open the performance and lost-order analysis pages; HR opens the
-performance sheet and the performance page.
+performance sheet and the performance page. The think time comes before each click of the person:
+a page's own later requests (My day's reminders, the customer page's sections) follow it at once,
+as the browser sends them; the quote's line and sending, and the payment after its form, each wait.
 
 Each salesperson's task is tagged with its request kind: ``bench.loadtest --kind list.fragment``
 runs salespeople repeating that one task only (what one kind of request costs through the server).
@@ -240,7 +242,8 @@ class Salesperson(CustomerWork):
     @tag("quote")
     @task(1)
     def quote_and_send(self):
-        """A draft for one of their customers, one line, then sent: three writes, one marker."""
+        """A draft for one of their customers, one line, then sent: three writes, one marker, each
+        after the person's think time (three clicks, not one)."""
         if not self.customer_ids:
             return
         marker = self.marker()
@@ -258,20 +261,23 @@ class Salesperson(CustomerWork):
             quote_path = response.headers["Location"].split("://", 1)[-1]
             quote_path = quote_path[quote_path.index("/"):] if not quote_path.startswith("/") else quote_path
         saved_quotes.append(marker)
+        self.wait()  # the person types the line
         self.client.post(f"{quote_path}/lines", data={"name": "压测商品", "quantity": "3", "unit_price": "12.50", "csrf_token": self.csrf},
                          headers={"HX-Request": "true", "HX-Target": "quote-lines", "X-CSRFToken": self.csrf}, name="quote.line")
+        self.wait()  # and reads the quote before sending it
         self.client.post(f"{quote_path}/send", data={"csrf_token": self.csrf}, name="quote.send", allow_redirects=False)
 
     @tag("payment")
     @task(1)
     def record_payment(self):
-        """A contract's payment form, then a payment of 1.00 on it (money received for an unpaid
-        contract), sent again with the same one-time key while the answer is a gateway error."""
+        """A contract's payment form, then, after the think time, a payment of 1.00 on it (money
+        received for an unpaid contract), sent again with the same one-time key while the answer is a gateway error."""
         if not self.contract_ids:
             return
         contract_id = random.choice(self.contract_ids)
         form = self.client.get(f"/contracts/{contract_id}/payments/new", name="payment.form").text
         key = SUBMISSION_KEY.search(form)
+        self.wait()  # the person fills the form in
         marker = self.marker()
         today = (datetime.utcnow() + timedelta(hours=8)).date()
         data = {"received_on": today.isoformat(), "amount": "1.00", "method": "transfer", "note": marker,
