@@ -10,7 +10,7 @@ server logged no "database is locked". Figures go to ``bench/results/load-<datab
 
 ``--compare`` runs the same load against several server configurations, to choose ``make run``'s.
 
-The mix runs with think time (``--think 5`` ± ``--jitter 2`` seconds between a user's requests, a
+The mix runs with think time (``--think 5`` ± ``--jitter 2`` seconds before each of a user's clicks, a
 person reading the page); ``--kind`` runs repeat one request back to back. ``--step START,STEP,MAX``
 raises the user count from START by STEP until a step misses p95 ≤ ``--p95-ms`` (300) or has an
 error, and reports the largest count that held. Every run records Locust's own CPU time and its
@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     parser.add_argument("--url", default=None, help="drive an already running portal (e.g. nginx) instead of starting one")
     parser.add_argument("--kind", default=None,
                         help="only salespeople repeating one tagged task (e.g. list.fragment): what that request costs")
-    parser.add_argument("--think", type=float, default=5.0, help="seconds between a user's requests in the mix (--kind: none)")
+    parser.add_argument("--think", type=float, default=5.0, help="seconds before each of a user's clicks in the mix (--kind: none)")
     parser.add_argument("--jitter", type=float, default=2.0, help="± seconds around --think")
     parser.add_argument("--step", default=None, help="START,STEP,MAX: the largest user count that keeps p95 and no errors")
     parser.add_argument("--p95-ms", type=float, default=300.0, help="the p95 a step must keep (--step)")
