@@ -32,12 +32,6 @@ def path_of(uri: str) -> str:
     return uri[len(prefix):]
 
 
-def _prepare(connection: sqlite3.Connection) -> None:
-    """WAL (retried while another thread or worker switches the new file too), then the table."""
-    switch_to_wal(connection)
-    connection.execute(_TABLE)
-
-
 class SQLiteStorage(Storage):
     """Fixed-window counters: ``incr`` opens a window of ``expiry`` seconds on a key's first hit and
     adds to it until it ends; an ended window counts as 0. Each thread has its own connection."""
@@ -59,7 +53,8 @@ class SQLiteStorage(Storage):
             # Autocommit mode: each change below is its own short transaction, or an explicit
             # BEGIN IMMEDIATE where it reads before it writes.
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            _prepare(connection)
+            switch_to_wal(connection)  # retried while another thread or worker switches the new file too
+            connection.execute(_TABLE)
             self._local.connection = connection
         return connection
 

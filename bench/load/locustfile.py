@@ -271,7 +271,8 @@ class Salesperson(CustomerWork):
     @task(1)
     def record_payment(self):
         """A contract's payment form, then, after the think time, a payment of 1.00 on it (money
-        received for an unpaid contract), sent again with the same one-time key while the answer is a gateway error."""
+        received for an unpaid contract), sent again with the same one-time key while the answer
+        is a gateway error."""
         if not self.contract_ids:
             return
         contract_id = random.choice(self.contract_ids)
